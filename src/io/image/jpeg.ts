@@ -8,9 +8,10 @@
  *   2. read the frame header (SOF0/1/2 = baseline, extended, progressive Huffman, 8-bit);
  *      lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are UNSUPPORTED (as in jpeg-js);
  *   3. before jpeg-js allocates anything, refuse sizes the file cannot hold: every 8×8 block of
- *      every component costs at least 1 bit of entropy-coded data (its DC code), so a frame needs
- *      ≥ blocks(smallest component) / 8 bytes of scan data — a 60-byte file cannot claim
- *      30000×30000 pixels — and width·height ≤ maxPixels;
+ *      every component costs at least 2 bits of entropy-coded data in a sequential JPEG (a DC and
+ *      an AC code) and 1 bit in a progressive one (its DC code), so a frame needs
+ *      ≥ (bits per block · blocks of all components) / 8 bytes of scan data — a 60-byte file
+ *      cannot claim 30000×30000 pixels — and width·height ≤ maxPixels;
  *   4. decode with jpeg-js (`tolerantDecoding: false`, `maxResolutionInMP`, `maxMemoryUsageInMB`)
  *      into raw component planes, then upsample chroma and convert YCbCr → RGB exactly as
  *      libjpeg(-turbo) does by default (libjpegColour below).
@@ -137,19 +138,22 @@ export function decodeJpeg(b: Uint8Array, source: string, maxPixels: number, max
   if (components.length !== 1 && components.length !== 3 && components.length !== 4) {
     throw unsupportedError(`${source}: JPEG with ${components.length} colour components is not supported (1, 3, or 4 with an Adobe marker)`);
   }
-  // Smallest per-component block count (non-interleaved count, a lower bound for any scan).
+  // Every 8×8 block of every component is entropy-coded: in a sequential scan with its DC and its
+  // AC codes (≥ 1 bit each), in a progressive file at least with its DC code in the first DC scan.
+  // Block counts are the non-interleaved ones (a lower bound for any scan).
   const maxH = Math.max(...components.map((c) => c.h));
   const maxV = Math.max(...components.map((c) => c.v));
-  let minBlocks = Infinity;
+  let blocks = 0;
   for (const c of components) {
     const bw = Math.ceil(Math.ceil((width * c.h) / maxH) / 8);
     const bh = Math.ceil(Math.ceil((height * c.v) / maxV) / 8);
-    minBlocks = Math.min(minBlocks, bw * bh);
+    blocks += bw * bh;
   }
-  if (entropyBytes * 8 < minBlocks) {
+  const minBits = blocks * (frame.marker === 0xc2 ? 1 : 2);
+  if (entropyBytes * 8 < minBits) {
     throw formatError(
       `${source}: corrupt JPEG: the header claims ${fmtPixels(width, height)} but the file holds only ${entropyBytes} bytes of ` +
-        `image data, fewer than the ${Math.ceil(minBlocks / 8)} such an image needs at the very least`,
+        `image data, fewer than the ${Math.ceil(minBits / 8)} such an image needs at the very least`,
     );
   }
   if (width * height > maxPixels) {

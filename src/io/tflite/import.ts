@@ -61,13 +61,42 @@ export interface ImportedModel {
 // ---------------------------------------------------------------------------------------------
 // Graph access
 
+/**
+ * The interpreter runs operators in file order, so a runnable graph writes every tensor at most
+ * once, never writes a constant or a graph input, and reads only constants, graph inputs, variable
+ * tensors and outputs of earlier operators. Checking this once makes the graph acyclic: every walk
+ * from a tensor to its readers moves to a later operator, so no walk takes more steps than there
+ * are operators (a file whose operator reads its own output once made a walk grow without end).
+ */
+function checkExecutionOrder(model: TfliteModel, ops: readonly TfliteOperator[], tensors: readonly TfliteTensor[], graphInputs: readonly number[]): void {
+  const available = new Set<number>(graphInputs);
+  for (const t of tensors) {
+    if (t.isVariable || (model.buffers[t.buffer]?.byteLength ?? 0) > 0) available.add(t.index);
+  }
+  const writer = new Map<number, number>();
+  const name = (i: number): string => `tensor #${i}${tensors[i]?.name ? ` '${tensors[i]!.name}'` : ''}`;
+  for (const op of ops) {
+    for (const i of op.inputs) {
+      if (i < 0 || available.has(i) || writer.has(i)) continue;
+      throw formatError(`${model.source}: operator #${op.index} (${op.opName}) reads ${name(i)}, which no earlier operator writes and which is neither a constant nor a graph input (operators must be in execution order)`);
+    }
+    for (const o of op.outputs) {
+      const previous = writer.get(o);
+      if (previous !== undefined) throw formatError(`${model.source}: operator #${op.index} (${op.opName}) writes ${name(o)}, already written by operator #${previous}`);
+      if (available.has(o) && !tensors[o]?.isVariable) throw formatError(`${model.source}: operator #${op.index} (${op.opName}) writes ${name(o)}, which is a constant or a graph input`);
+      writer.set(o, op.index);
+    }
+  }
+}
+
 export class Graph {
   readonly consumers = new Map<number, TfliteOperator[]>();
   readonly used = new Set<number>();
   /** Output tensor of an identity op (QUANTIZE/DEQUANTIZE) → its input. */
   private readonly alias = new Map<number, number>();
 
-  constructor(readonly model: TfliteModel, readonly ops: readonly TfliteOperator[], readonly tensors: readonly TfliteTensor[]) {
+  constructor(readonly model: TfliteModel, readonly ops: readonly TfliteOperator[], readonly tensors: readonly TfliteTensor[], graphInputs: readonly number[] = []) {
+    checkExecutionOrder(model, ops, tensors, graphInputs);
     for (const op of ops) {
       if (op.builtinCode === BuiltinOperator.QUANTIZE || op.builtinCode === BuiltinOperator.DEQUANTIZE) {
         this.alias.set(op.outputs[0]!, op.inputs[0]!);
@@ -87,10 +116,13 @@ export class Graph {
     return r;
   }
 
-  /** Ops reading tensor t, looking through identity ops (which are marked used on the way). */
+  /** Ops reading tensor t, looking through identity ops; each tensor is visited once, so a walk costs O(operators). */
   readers(t: number): TfliteOperator[] {
     const out: TfliteOperator[] = [];
+    const seen = new Set<number>();
     const visit = (tensor: number, depth: number): void => {
+      if (seen.has(tensor)) return;
+      seen.add(tensor);
       for (const op of this.consumers.get(tensor) ?? []) {
         if ((op.builtinCode === BuiltinOperator.QUANTIZE || op.builtinCode === BuiltinOperator.DEQUANTIZE) && depth < 8) {
           visit(op.outputs[0]!, depth + 1);
@@ -481,7 +513,7 @@ export function importTflite(bytes: Uint8Array, source: string): ImportedModel {
   const sg = model.subgraphs[0];
   if (!sg) throw formatError(`${source}: the model has no subgraph`);
   if (model.subgraphs.length > 1) throw unsupportedError(`${source}: ${model.subgraphs.length} subgraphs; only single-subgraph models are supported`);
-  const g = new Graph(model, sg.operators, sg.tensors);
+  const g = new Graph(model, sg.operators, sg.tensors, sg.inputs);
   if (sg.inputs.length !== 1) throw unsupportedError(`${source}: ${sg.inputs.length} graph inputs, expected one image`);
   const inT = g.tensor(sg.inputs[0]!);
   if (inT.shape.length !== 4 || inT.shape[0] !== 1 || inT.shape[3] !== 3) {
