@@ -12,7 +12,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dist = new URL('../../dist/src/', import.meta.url);
+// FUZZ_DIST: a copy of dist/ to fuzz (a long campaign keeps running on one build while dist/ is rebuilt).
+const dist = process.env.FUZZ_DIST ? new URL(`file://${process.env.FUZZ_DIST.replace(/\/?$/, '/')}src/`) : new URL('../../dist/src/', import.meta.url);
 const load = (p) => import(fileURLToPath(new URL(p, dist)));
 const [{ MobileNetV2Error }, { importTflite }, { readDetectionPostProcessOptions }, { parseSafetensors }, { parseNpy }, { decodeImage }] = await Promise.all([
   load('errors.js'), load('io/tflite/import.js'), load('io/tflite/model.js'), load('io/safetensors.js'), load('io/npy.js'), load('io/image/decode.js'),

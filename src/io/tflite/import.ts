@@ -507,6 +507,9 @@ function matchDeeplab(g: Graph, bb: BackboneMatch, h: number, w: number): HeadMa
 
 // ---------------------------------------------------------------------------------------------
 
+/** Largest input (H·W) an imported model may declare. */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
+
 /** Reads a .tflite file's bytes and maps it onto our plan and float weights. */
 export function importTflite(bytes: Uint8Array, source: string): ImportedModel {
   const model = readTfliteModel(bytes, source);
@@ -524,6 +527,9 @@ export function importTflite(bytes: Uint8Array, source: string): ImportedModel {
   }
   const [, h, w] = inT.shape as [number, number, number, number];
   if (h < 32 || w < 32) throw unsupportedError(`${source}: input ${h}×${w} is below MobileNetV2's 32×32 minimum`);
+  // Plans, anchors and activations are sized by the input, which the file only declares: bound it
+  // before anything is built (4096² is 16× the area of DeepLab's 1025² evaluation input).
+  if (h * w > MAX_INPUT_PIXELS) throw unsupportedError(`${source}: input ${h}×${w} exceeds the ${MAX_INPUT_PIXELS} pixels (4096×4096) we run`);
   const inputQ = inT.type === 'FLOAT32' ? null : { scale: inT.quantization?.scale[0] ?? NaN, zeroPoint: inT.quantization?.zeroPoint[0] ?? 0 };
   if (inputQ && !(inputQ.scale > 0)) throw formatError(`${source}: quantized input '${inT.name}' has no valid scale`);
   const input: ImportedInput = { name: inT.name, shape: inT.shape, type: inT.type, quantization: inputQ };
