@@ -27,7 +27,7 @@ import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
 import type { RgbImage } from './io/image/image.js';
 import { f32Softmax } from '../kernels/f32-softmax.js';
-import { unsupportedError, usageError } from './errors.js';
+import { requireFiniteOutput, unsupportedError, usageError } from './errors.js';
 import { detectImage, type DetectOptions, type DetectResult } from './detect.js';
 import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
@@ -47,6 +47,8 @@ export interface LoadOptions {
   profile?: ProfileName;
   /** Single overrides on top of the profile: resize, centralCrop, fit, normalization. */
   conventions?: Pick<ConventionOverrides, 'resize' | 'centralCrop' | 'fit' | 'normalization'>;
+  /** Load files whose weights or scales hold NaN/±Inf (to study them); their non-finite results are still refused. Default false. */
+  allowNonFinite?: boolean;
 }
 
 export interface Prediction {
@@ -182,6 +184,7 @@ export class MobileNetV2Model {
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
     const { output } = forward(this.backend, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
     const logits = output.data;
+    requireFiniteOutput(logits, `${this.name}: the logits`);
     const probabilities = new Float32Array(logits.length);
     f32Softmax(probabilities, logits, { rows: 1, cols: logits.length });
     const labels = this.labels;
@@ -201,6 +204,7 @@ export class MobileNetV2Model {
     const { img, tensor, record } = await this.prepare(image);
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
     const { logits } = deeplabForward(this.backend, dl, this.imported.weights, tensor, [1, h, w, 3]);
+    requireFiniteOutput(logits.data, `${this.name}: the segmentation logits`);
     const seg = segmentationFromLogits(logits, record, { labels: this.labels.size === logits.shape[3] ? Array.from({ length: this.labels.size }, (_, i) => this.labels.name(i)) : undefined, ...options });
     return { ...seg, image: img, preprocessing: record, conventions: this.conventions() };
   }
@@ -247,7 +251,7 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
 /** Loads a model by registry name or path; see the file comment for an example. */
 export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
   const resolved = await resolveModel(options.model ?? DEFAULT_CLASSIFIER, { allowDownload: options.allowDownload, log: options.log });
-  const imported = importTflite(resolved.bytes, resolved.path);
+  const imported = importTflite(resolved.bytes, resolved.path, { allowNonFinite: options.allowNonFinite });
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
   const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions });
   try {

@@ -48,7 +48,7 @@ import type { SsdAnchors } from './model/ssd/anchors.js';
 import { postprocessImage, type Detection } from './model/ssd/postprocess.js';
 import { shortestF32, tflitePostprocess } from './model/ssd/tflite-postprocess.js';
 import { f32Sigmoid } from '../kernels/f32-sigmoid.js';
-import { unsupportedError, usageError } from './errors.js';
+import { requireFiniteOutput, unsupportedError, usageError } from './errors.js';
 
 export type { Detection, NormalizedBox, PixelBox } from './model/ssd/postprocess.js';
 
@@ -155,6 +155,8 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
 
   // 2. Network.
   const out = ssdliteForward(backend, plan, m.weights, x, [1, H, W, 3]);
+  requireFiniteOutput(out.boxEncodings, `${model.name}: the box encodings`);
+  requireFiniteOutput(out.classLogits, `${model.name}: the class logits`);
   const A = out.anchors;
   const K = out.classes;
   const anchors = ssd.anchors;

@@ -39,3 +39,17 @@ export const workerError = (msg: string): MobileNetV2Error => new MobileNetV2Err
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * A network output computed from a finite input must be finite: NaN or ±Inf there means the weights
+ * or quantization scales overflow float32 (or were loaded with allowNonFinite). Throws VALUE naming
+ * `what` and the first bad index, so no NaN is ever reported as a probability, class or box.
+ */
+export function requireFiniteOutput(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) {
+      throw valueError(`${what} contain ${v} at index ${i} of ${values.length} although the input was finite: the model's weights or quantization scales overflow float32, so no result is given`);
+    }
+  }
+}

@@ -76,7 +76,7 @@ process.on('message', (msg) => {
     if (!run) throw new Error(`unknown parser ${parser}`);
     run(bytes, name);
   } catch (e) {
-    if (e instanceof MobileNetV2Error && !e.message.includes('\n')) {
+    if (e instanceof MobileNetV2Error && !/[\n\r]/.test(e.message)) {
       outcome = 'typed';
       code = e.code;
       message = e.message;

@@ -20,4 +20,11 @@ export const REGRESSIONS: readonly Regression[] = [
     edits: [{ op: 'flip', at: 2224, mask: 0x08 }, { op: 'copy', from: 688, to: 3265, length: 50 }, { op: 'flip', at: 2155081, mask: 0x80 }],
     note: 'importTflite grew an array to ~169 M elements and V8 aborted the process (exit 133)',
   },
+  {
+    parser: 'png',
+    base: 'gen:png-rgba-16x16',
+    seed: 1000025,
+    edits: [{ op: 'set', at: 33, bytes: [0, 0, 0, 1] }, { op: 'png-crc' }],
+    note: "a chunk type holding a newline byte went raw into the error message, which then spanned two lines",
+  },
 ];

@@ -16,3 +16,33 @@ export function withGraphOutput(bytes: Uint8Array, tensorIndex: number): Uint8Ar
   new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setInt32(outs.pos, tensorIndex, true);
   return copy;
 }
+
+function tensorTable(copy: Uint8Array, tensorIndex: number) {
+  const fb = new FlatBufferReader(copy, 'patch');
+  const root = fb.root('model');
+  const t = root.vector(2, 'subgraphs', 4)!.table(0).vector(0, 'tensors', 4)!.table(tensorIndex);
+  return { root, t, view: new DataView(copy.buffer, copy.byteOffset, copy.byteLength) };
+}
+
+/** Test-only: a copy of the file with every quantization scale of one tensor set to `scale` and/or its first zero point to `zeroPoint`. */
+export function withQuantization(bytes: Uint8Array, tensorIndex: number, patch: { scale?: number; zeroPoint?: bigint }): Uint8Array {
+  const copy = bytes.slice();
+  const { t, view } = tensorTable(copy, tensorIndex);
+  const q = t.table(4, 'quantization');
+  if (!q) throw new Error(`withQuantization: tensor ${tensorIndex} has no quantization`);
+  if (patch.scale !== undefined) {
+    const v = q.vector(2, 'scale', 4)!;
+    for (let i = 0; i < v.length; i++) view.setFloat32(v.pos + 4 * i, patch.scale, true);
+  }
+  if (patch.zeroPoint !== undefined) view.setBigInt64(q.vector(3, 'zero_point', 8)!.pos, patch.zeroPoint, true);
+  return copy;
+}
+
+/** Test-only: a copy of the file with element `element` of a FLOAT32 constant tensor set to `value`. */
+export function withFloatValue(bytes: Uint8Array, tensorIndex: number, element: number, value: number): Uint8Array {
+  const copy = bytes.slice();
+  const { root, t, view } = tensorTable(copy, tensorIndex);
+  const data = root.vector(4, 'buffers', 4)!.table(t.u32(2, 'buffer')).vector(0, 'data', 1)!;
+  view.setFloat32(data.pos + 4 * element, value, true);
+  return copy;
+}

@@ -173,7 +173,7 @@ export function decodeJpeg(b: Uint8Array, source: string, maxPixels: number, max
     if (adobeTransformAt >= 0) {
       ycc = b[adobeTransformAt] !== 0;
       if (ycc) {
-        input = b.slice();
+        input = Uint8Array.prototype.slice.call(b); // a copy even for a Node Buffer (whose slice is a view)
         input[adobeTransformAt] = 0;
       }
     } else if (!jfif && components[0].id === 0x52 && components[1].id === 0x47 && components[2].id === 0x42) {

@@ -62,7 +62,8 @@ export function scanPng(b: Uint8Array, source: string): PngHeader {
   for (;;) {
     if (off + 8 > n) truncated('in a chunk header');
     const len = dv.getUint32(off);
-    const type = String.fromCharCode(b[off + 4], b[off + 5], b[off + 6], b[off + 7]);
+    // Chunk types are four ASCII letters; anything else is shown escaped so a message stays one line.
+    const type = Array.from(b.subarray(off + 4, off + 8), (c) => (c >= 0x21 && c < 0x7f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`)).join('');
     if (len > 0x7fffffff) throw formatError(`${source}: corrupt PNG: chunk '${type}' has length ${len}`);
     if (off + 12 + len > n) truncated(`inside the '${type}' chunk (needs ${len} data bytes)`);
     const data = off + 8;

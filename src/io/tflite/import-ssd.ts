@@ -339,7 +339,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
       m.fail(`${DETECTION_POSTPROCESS_OP} anchors '${t.name}' ${fmtShape(t.shape)}, expected [${plan.anchors}, 4] (the predictors' anchor count)`);
     }
     if (g.model.buffers[t.buffer]?.byteLength === 0) throw formatError(`${source}: anchors '${t.name}' is not a constant`);
-    anchors = anchorsFromFile(plan, dequantizeTensor(g.model, t));
+    anchors = anchorsFromFile(plan, dequantizeTensor(g.model, t, g.options));
     anchorsSource = 'file';
   } else anchors = ssdliteAnchors(plan);
   const boxShape = g.tensor(g.resolve(boxOut)).shape;

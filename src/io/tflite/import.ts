@@ -25,7 +25,7 @@ import { buildPlan, makeDivisible, type ConvPlan, type MobileNetV2Plan } from '.
 import { tfSamePads, type Pad4 } from '../../../kernels/geometry.js';
 import type { ConvWeights, MobileNetV2Weights } from '../../model/weights.js';
 import { buildDeeplabPlan, type DeeplabPlan } from '../../model/deeplab.js';
-import { fmtShape, formatError, unsupportedError } from '../../errors.js';
+import { fmtShape, formatError, unsupportedError, valueError } from '../../errors.js';
 import { importSsdlite, isSsdGraph, type ImportedSsdlite } from './import-ssd.js';
 
 export type ImportedHead = 'classifier' | 'features' | 'deeplab' | 'ssdlite';
@@ -95,7 +95,10 @@ export class Graph {
   /** Output tensor of an identity op (QUANTIZE/DEQUANTIZE) → its input. */
   private readonly alias = new Map<number, number>();
 
-  constructor(readonly model: TfliteModel, readonly ops: readonly TfliteOperator[], readonly tensors: readonly TfliteTensor[], graphInputs: readonly number[] = []) {
+  constructor(
+    readonly model: TfliteModel, readonly ops: readonly TfliteOperator[], readonly tensors: readonly TfliteTensor[],
+    graphInputs: readonly number[] = [], readonly options: ImportOptions = {},
+  ) {
     checkExecutionOrder(model, ops, tensors, graphInputs);
     for (const op of ops) {
       if (op.builtinCode === BuiltinOperator.QUANTIZE || op.builtinCode === BuiltinOperator.DEQUANTIZE) {
@@ -163,8 +166,67 @@ export class Mismatch {
 // ---------------------------------------------------------------------------------------------
 // Dequantization
 
-/** real = scale·(q − zero_point), per tensor or per channel along quantized_dimension; float tensors are copied. */
-export function dequantizeTensor(model: TfliteModel, t: TfliteTensor): Float32Array {
+export interface ImportOptions {
+  /**
+   * Load weights, biases and quantization scales that are NaN or ±Inf instead of refusing the file
+   * (for studying broken files; results computed from them are still refused). Default false.
+   */
+  readonly allowNonFinite?: boolean;
+}
+
+const QUANTIZED_RANGE: Partial<Record<TfliteTensor['type'], readonly [number, number]>> = {
+  UINT8: [0, 255], INT8: [-128, 127], INT16: [-32768, 32767], INT32: [-(2 ** 31), 2 ** 31 - 1],
+};
+
+/**
+ * The quantization of a quantized tensor, checked before any value is used: scales > 0 (and
+ * finite unless allowNonFinite), zero points integers within the tensor type, one zero point or
+ * one per scale, and per-channel scales matching the channels along quantized_dimension.
+ */
+export function checkQuantization(model: TfliteModel, t: TfliteTensor, options: ImportOptions = {}): void {
+  const q = t.quantization;
+  const at = `${model.source}: tensor '${t.name}' (#${t.index})`;
+  if (!q || q.scale.length === 0) throw formatError(`${at}: ${t.type} tensor has no quantization scale`);
+  const allow = options.allowNonFinite === true;
+  const bad = q.scale.findIndex((s) => (Number.isNaN(s) ? !allow : !(s > 0) || (!allow && s === Infinity)));
+  if (bad >= 0) {
+    throw valueError(`${at}: quantization scale ${q.scale.length > 1 ? `[${bad}] ` : ''}is ${q.scale[bad]}; scales must be finite and > 0`);
+  }
+  if (q.zeroPoint.length !== 0 && q.zeroPoint.length !== 1 && q.zeroPoint.length !== q.scale.length) {
+    throw formatError(`${at}: ${q.zeroPoint.length} zero points for ${q.scale.length} scales`);
+  }
+  const range = QUANTIZED_RANGE[t.type];
+  const zpBad = range ? q.zeroPoint.findIndex((z) => !Number.isInteger(z) || z < range[0] || z > range[1]) : -1;
+  if (range && zpBad >= 0) {
+    throw valueError(`${at}: zero point ${q.zeroPoint.length > 1 ? `[${zpBad}] ` : ''}is ${q.zeroPoint[zpBad]}, outside ${t.type}'s [${range[0]}, ${range[1]}]`);
+  }
+  if (q.scale.length > 1) {
+    const axis = q.quantizedDimension;
+    const dims = t.shape;
+    if (axis < 0 || axis >= dims.length || dims[axis] !== q.scale.length) {
+      throw formatError(`${model.source}: tensor '${t.name}' ${fmtShape(dims)} has ${q.scale.length} per-channel scales along dimension ${axis}`);
+    }
+  }
+}
+
+/**
+ * real = scale·(q − zero_point), per tensor or per channel along quantized_dimension; float tensors
+ * are copied. Every value must come out finite (VALUE error naming the tensor and the first bad
+ * index) unless options.allowNonFinite.
+ */
+export function dequantizeTensor(model: TfliteModel, t: TfliteTensor, options: ImportOptions = {}): Float32Array {
+  const out = dequantizeValues(model, t, options);
+  if (!options.allowNonFinite) {
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i]!)) {
+        throw valueError(`${model.source}: tensor '${t.name}' (#${t.index}, ${t.type} ${fmtShape(t.shape)}) has ${out[i]} at index ${i}${t.quantization && t.type !== 'FLOAT32' && t.type !== 'FLOAT16' ? ' after dequantization' : ''}; weights must be finite (ImportOptions.allowNonFinite loads such files anyway)`);
+      }
+    }
+  }
+  return out;
+}
+
+function dequantizeValues(model: TfliteModel, t: TfliteTensor, options: ImportOptions): Float32Array {
   const data = tensorData(model, t.index);
   if (data === null) throw formatError(`${model.source}: constant tensor '${t.name}' has no data`);
   if (t.type === 'FLOAT32') return data as Float32Array;
@@ -175,8 +237,8 @@ export function dequantizeTensor(model: TfliteModel, t: TfliteTensor): Float32Ar
   if (t.type !== 'UINT8' && t.type !== 'INT8' && t.type !== 'INT32') {
     throw unsupportedError(`${model.source}: tensor '${t.name}' has type ${t.type}; weights must be FLOAT32, FLOAT16, UINT8, INT8 or INT32`);
   }
-  const q = t.quantization;
-  if (!q || q.scale.length === 0) throw formatError(`${model.source}: ${t.type} tensor '${t.name}' has no quantization scale`);
+  checkQuantization(model, t, options);
+  const q = t.quantization!;
   const values = data as Uint8Array | Int8Array | Int32Array;
   const out = new Float32Array(values.length);
   if (q.scale.length === 1) {
@@ -185,11 +247,8 @@ export function dequantizeTensor(model: TfliteModel, t: TfliteTensor): Float32Ar
     for (let i = 0; i < values.length; i++) out[i] = scale * (values[i]! - zp);
     return out;
   }
-  const axis = q.quantizedDimension;
   const dims = t.shape;
-  if (axis < 0 || axis >= dims.length || dims[axis] !== q.scale.length) {
-    throw formatError(`${model.source}: tensor '${t.name}' ${fmtShape(dims)} has ${q.scale.length} per-channel scales along dimension ${axis}`);
-  }
+  const axis = q.quantizedDimension;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = dims[axis]!;
   for (let i = 0; i < values.length; i++) {
@@ -375,10 +434,33 @@ interface HeadMatch {
   argmax: boolean;
 }
 
+/**
+ * TFLite's own consistency rule for a quantized conv / fully connected layer (kernel_util.cc,
+ * GetQuantizedConvolutionMultipler): per channel, |input scale · weight scale − bias scale| ≤ 0.02 ·
+ * output scale, since the int32 bias is added to the int32 products at the bias scale. A weight
+ * scale that is finite and positive but wrong (1e30) breaks it, where it would otherwise only
+ * saturate every ReLU6 and answer quietly wrong.
+ */
+function checkConvScales(g: Graph, op: TfliteOperator): void {
+  const [inT, wT, bT, outT] = [op.inputs[0], op.inputs[1], op.inputs[2], op.outputs[0]].map((i) => (i !== undefined && i >= 0 ? g.tensors[i] : undefined));
+  const [iq, wq, bq, oq] = [inT, wT, bT, outT].map((t) => (t && t.type !== 'FLOAT32' && t.type !== 'FLOAT16' ? t.quantization : null));
+  if (!iq || !wq || !bq || !oq || iq.scale.length !== 1 || oq.scale.length !== 1) return;
+  for (const t of [inT!, wT!, bT!, outT!]) checkQuantization(g.model, t, g.options); // each scale on its own first
+  for (let c = 0; c < Math.max(wq.scale.length, bq.scale.length); c++) {
+    const product = iq.scale[0]! * (wq.scale[c] ?? wq.scale[0]!);
+    const biasScale = bq.scale[c] ?? bq.scale[0]!;
+    if (g.options.allowNonFinite && !(Number.isFinite(product) && Number.isFinite(biasScale))) continue;
+    if (!(Math.abs(product - biasScale) <= 0.02 * oq.scale[0]!)) {
+      throw valueError(`${g.model.source}: ${g.describe(op)}: input scale × weight scale${wq.scale.length > 1 ? `[${c}]` : ''} of '${wT!.name}' is ${product} but the bias '${bT!.name}' has scale ${biasScale}; TFLite requires them to agree within 0.02 × the output scale ${oq.scale[0]}`);
+    }
+  }
+}
+
 export function weightAndBias(g: Graph, op: TfliteOperator, outC: number): { weight: Float32Array; bias: Float32Array } {
-  const weight = dequantizeTensor(g.model, g.tensor(op.inputs[1]!));
+  checkConvScales(g, op);
+  const weight = dequantizeTensor(g.model, g.tensor(op.inputs[1]!), g.options);
   const biasIndex = op.inputs[2] ?? -1;
-  const bias = biasIndex >= 0 ? dequantizeTensor(g.model, g.tensor(biasIndex)) : new Float32Array(outC);
+  const bias = biasIndex >= 0 ? dequantizeTensor(g.model, g.tensor(biasIndex), g.options) : new Float32Array(outC);
   if (bias.length !== outC) throw formatError(`${g.model.source}: ${g.describe(op)}: bias has ${bias.length} values, expected ${outC}`);
   return { weight, bias };
 }
@@ -511,12 +593,12 @@ function matchDeeplab(g: Graph, bb: BackboneMatch, h: number, w: number): HeadMa
 export const MAX_INPUT_PIXELS = 4096 * 4096;
 
 /** Reads a .tflite file's bytes and maps it onto our plan and float weights. */
-export function importTflite(bytes: Uint8Array, source: string): ImportedModel {
+export function importTflite(bytes: Uint8Array, source: string, options: ImportOptions = {}): ImportedModel {
   const model = readTfliteModel(bytes, source);
   const sg = model.subgraphs[0];
   if (!sg) throw formatError(`${source}: the model has no subgraph`);
   if (model.subgraphs.length > 1) throw unsupportedError(`${source}: ${model.subgraphs.length} subgraphs; only single-subgraph models are supported`);
-  const g = new Graph(model, sg.operators, sg.tensors, sg.inputs);
+  const g = new Graph(model, sg.operators, sg.tensors, sg.inputs, options);
   if (sg.inputs.length !== 1) throw unsupportedError(`${source}: ${sg.inputs.length} graph inputs, expected one image`);
   const inT = g.tensor(sg.inputs[0]!);
   if (inT.shape.length !== 4 || inT.shape[0] !== 1 || inT.shape[3] !== 3) {
@@ -530,8 +612,8 @@ export function importTflite(bytes: Uint8Array, source: string): ImportedModel {
   // Plans, anchors and activations are sized by the input, which the file only declares: bound it
   // before anything is built (4096² is 16× the area of DeepLab's 1025² evaluation input).
   if (h * w > MAX_INPUT_PIXELS) throw unsupportedError(`${source}: input ${h}×${w} exceeds the ${MAX_INPUT_PIXELS} pixels (4096×4096) we run`);
-  const inputQ = inT.type === 'FLOAT32' ? null : { scale: inT.quantization?.scale[0] ?? NaN, zeroPoint: inT.quantization?.zeroPoint[0] ?? 0 };
-  if (inputQ && !(inputQ.scale > 0)) throw formatError(`${source}: quantized input '${inT.name}' has no valid scale`);
+  if (inT.type !== 'FLOAT32') checkQuantization(model, inT); // the input's scale is always needed finite
+  const inputQ = inT.type === 'FLOAT32' ? null : { scale: inT.quantization!.scale[0]!, zeroPoint: inT.quantization!.zeroPoint[0] ?? 0 };
   const input: ImportedInput = { name: inT.name, shape: inT.shape, type: inT.type, quantization: inputQ };
   // SSD detectors (TF OD API exports) have their own matcher: the backbone is walked there.
   if (isSsdGraph(g)) return importSsdlite(g, source, input);

@@ -406,7 +406,9 @@ export function tensorData(model: TfliteModel, tensorIndex: number, subgraphInde
   if (count * el.size !== data.byteLength) {
     throw formatError(`${model.source}: tensor '${t.name}' (#${t.index}) has ${data.byteLength} bytes of data but shape ${fmtShape(t.shape)} × ${t.type} needs ${count * el.size}`);
   }
-  const copy = data.slice(); // fresh, aligned ArrayBuffer
+  // A fresh, aligned ArrayBuffer. Not data.slice(): when the caller passed a Node Buffer, data is a
+  // Buffer too and Buffer#slice is a view, whose .buffer starts at the file (or pool), not the tensor.
+  const copy = Uint8Array.prototype.slice.call(data);
   return el.make(copy.buffer, count);
 }
 
