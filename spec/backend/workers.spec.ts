@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { WasmSimdBackend } from '../../src/backend/wasm-simd.js';
+import { injectWorkerFault, terminateWorker } from '../../src/backend/testing.js';
 import { forward } from '../../src/model/forward.js';
 import { loadTorchvision, type StateDict } from '../../src/io/torchvision.js';
 import { goldenStateDict } from '../helpers/golden-weights.js';
@@ -50,7 +51,7 @@ describe('wasm-simd with 2 threads: a dying worker', () => {
 
   it.each(['throw', 'exit', 'terminate'] as const)('dies by %s during a call: the call throws a clear MobileNetV2Error, the next call is correct', async (fault) => {
     expect(backend.workersReady()).toBe(1);
-    backend.testing.injectFault(0, fault);
+    injectWorkerFault(backend, 0, fault);
     let error: unknown = null;
     try {
       pw(backend);
@@ -72,7 +73,7 @@ describe('wasm-simd with 2 threads: a dying worker', () => {
   });
 
   it('a worker killed mid-inference: forward() throws, the next forward() is correct', async () => {
-    backend.testing.injectFault(0, 'terminate');
+    injectWorkerFault(backend, 0, 'terminate');
     expect(() => run(backend)).toThrow(MobileNetV2Error);
     expectBitIdentical(run(backend), healthyNet, 'logits after the crash');
     await backend.whenWorkersReady();
@@ -83,7 +84,7 @@ describe('wasm-simd with 2 threads: a dying worker', () => {
     let failures = 0;
     for (let k = 0; k < 4; k++) {
       await backend.whenWorkersReady();
-      backend.testing.terminateWorker(0); // lands asynchronously, during one of these calls or between them
+      terminateWorker(backend, 0); // lands asynchronously, during one of these calls or between them
       for (let j = 0; j < 5; j++) {
         try {
           expectBitIdentical(run(backend), healthyNet, `run ${k}.${j}`);
@@ -100,7 +101,7 @@ describe('wasm-simd with 2 threads: a dying worker', () => {
   });
 
   it('a worker terminated while idle: the next calls run (main thread covers its rows) and it comes back', async () => {
-    backend.testing.terminateWorker(0);
+    terminateWorker(backend, 0);
     // Wait until the supervisor has noticed the exit (the worker is no longer READY).
     const t0 = Date.now();
     while (backend.workersReady() === 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 2));

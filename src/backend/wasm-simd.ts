@@ -38,7 +38,7 @@ import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
 import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
 import { packConv8, packDepthwise3x3c4, packPointwise8 } from './wasm-pack.js';
-import { WorkerPool, type WorkerFault } from './wasm-pool.js';
+import { WorkerPool } from './wasm-pool.js';
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -497,12 +497,6 @@ export class WasmSimdBackend implements Backend {
   weightBytes(): number {
     return this.weightTop - WEIGHTS_BASE;
   }
-
-  /** Test hooks: make worker `slot` die on its next job, or terminate it now. */
-  readonly testing = {
-    injectFault: (slot: number, fault: WorkerFault): void => this.requirePool().injectFault(slot, fault),
-    terminateWorker: (slot: number): void => this.requirePool().terminateWorker(slot),
-  };
 
   private requirePool(): WorkerPool {
     if (this.pool === null) throw usageError('wasm-simd: this backend has no worker threads (threads = 1)');
