@@ -64,6 +64,7 @@ async function inferences(path: string, image: RgbImage, threads: number): Promi
     const r = await model.infer(image);
     if (i % 100 === 0 && !same(r.logits, reference)) mismatches++;
     if (i >= warm && i % 50 === 0) {
+      gc(); // sample live memory, not the garbage of the last few calls
       const u = process.memoryUsage();
       xs.push(i); rss.push(u.rss); heap.push(u.heapUsed);
     }
