@@ -252,6 +252,8 @@ export function quantizedActivationRange(type: Q8Type, scale: number, zeroPoint:
 
 /** Scales of a conv-like layer: input, output, and one weight scale (per tensor) or one per output channel. */
 export interface ConvScales {
+  /** the layer's 8-bit type: it decides how TFLite forms the multiplier (see convRequantizer) */
+  readonly type: Q8Type;
   readonly input: number;
   readonly output: number;
   readonly filter: ArrayLike<number>;
@@ -259,10 +261,11 @@ export interface ConvScales {
 
 /**
  * The requantizer of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED as TFLite's kernel preparation
- * builds it. Per-tensor (one filter scale, the uint8 path) uses GetQuantizedConvolutionMultipler:
- * M = f64(f32(sx·sw)) / f64(so) — the product is rounded to float32 first. Per channel
- * (PopulateConvolutionQuantizationParams) uses f64(sx)·f64(sw[c]) / f64(so). XNNPACK computes
- * f32(f32(sx·sw[c]) / so).
+ * builds it. uint8 (always per tensor) uses GetQuantizedConvolutionMultipler:
+ * M = f64(f32(sx·sw)) / f64(so) — the product is rounded to float32 first. int8
+ * (PopulateConvolutionQuantizationParams, per channel, a single scale broadcast) uses
+ * f64(sx)·f64(sw[c]) / f64(so). The two differ in the last bits of M, which moves ties: found by
+ * the reference spec. XNNPACK computes f32(f32(sx·sw[c]) / so).
  */
 export function convRequantizer(scales: ConvScales, rounding: Requantization): Requantizer {
   checkRequantization('convRequantizer', rounding);
@@ -276,7 +279,7 @@ export function convRequantizer(scales: ConvScales, rounding: Requantization): R
     const so = Math.fround(scales.output);
     scale[c] = Math.fround(Math.fround(sx * sw) / so);
     if (rounding !== 'xnnpack-fp32') {
-      const real = count === 1 ? Math.fround(sx * sw) / so : (sx * sw) / so;
+      const real = scales.type === 'uint8' ? Math.fround(sx * sw) / so : (sx * sw) / so;
       const fp = quantizeMultiplier(real, rounding);
       multiplier[c] = fp.multiplier;
       shift[c] = fp.shift;

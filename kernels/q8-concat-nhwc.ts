@@ -10,6 +10,7 @@
  * only, TFLite's ConcatenationWithScaling) it is rescaled in float32, exactly as the reference:
  *   k = f32(s_i · f32(1/so)),  b = f32(−z_i · k),  q = clamp(zo + roundHalfAway(f32(f32(x·k) + b)), 0, 255)
  * int8 CONCATENATION in TFLite requires equal quantization; a differing int8 part is an error.
+ * A rescaled value beyond int32 saturates (the reference's float → int32 cast is undefined there).
  */
 import { checkDims, checkLength, KernelArgumentError } from './check.js';
 import { roundHalfAwayFromZero } from './q-requantize.js';
