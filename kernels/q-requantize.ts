@@ -298,3 +298,30 @@ export function fixedPointRequantizer(real: number, rounding: 'tflite-reference'
     scale: Float32Array.of(Math.fround(real)),
   };
 }
+
+/** The quantized operators whose output requantization depends on the convention. */
+export type RequantizedOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED' | 'ADD' | 'MEAN' | 'SOFTMAX' | 'REQUANTIZE';
+
+/**
+ * Requantization profiles: which convention a runtime applies per operator.
+ *   'tflite-reference' / 'single-rounding'  every operator the same way (the two TFLite builds;
+ *       checked bit for bit against TFLite's reference kernels, spec/kernels/q8-reference.spec.ts).
+ *   'tflite-wasm'  the TFLite interpreter in @tensorflow/tfjs-tflite (WASM, XNNPACK delegate on),
+ *       MEASURED per operator in spec/kernels/q8-interpreter.spec.ts on single-operator uint8
+ *       models: CONV_2D and DEPTHWISE_CONV_2D go to XNNPACK and requantize in float32 with
+ *       round-half-even (0 differing values; the fixed-point conventions differ by 1 LSB at ties).
+ *       Operators not listed here are not measured yet.
+ */
+export const REQUANTIZATION_PROFILES = {
+  'tflite-reference': {
+    CONV_2D: 'tflite-reference', DEPTHWISE_CONV_2D: 'tflite-reference', FULLY_CONNECTED: 'tflite-reference',
+    ADD: 'tflite-reference', MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', REQUANTIZE: 'tflite-reference',
+  },
+  'single-rounding': {
+    CONV_2D: 'single-rounding', DEPTHWISE_CONV_2D: 'single-rounding', FULLY_CONNECTED: 'single-rounding',
+    ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', REQUANTIZE: 'single-rounding',
+  },
+  'tflite-wasm': { CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32' },
+} as const satisfies Record<string, Partial<Record<RequantizedOp, Requantization>>>;
+
+export type RequantizationProfile = keyof typeof REQUANTIZATION_PROFILES;
