@@ -309,8 +309,11 @@ export type RequantizedOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED' 
  *   'tflite-wasm'  the TFLite interpreter in @tensorflow/tfjs-tflite (WASM, XNNPACK delegate on),
  *       MEASURED per operator in spec/kernels/q8-interpreter.spec.ts on single-operator uint8
  *       models: CONV_2D and DEPTHWISE_CONV_2D go to XNNPACK and requantize in float32 with
- *       round-half-even (0 differing values; the fixed-point conventions differ by 1 LSB at ties).
- *       Operators not listed here are not measured yet.
+ *       round-half-even (0 differing values; the fixed-point conventions differ by 1 LSB at ties);
+ *       ADD matches the left-shift-20 definition with SINGLE rounding (double rounding differs);
+ *       SOFTMAX matches the reference gemmlowp definition (both roundings agree there);
+ *       AVERAGE_POOL_2D has no requantization and matches. FULLY_CONNECTED, MEAN, REQUANTIZE and
+ *       the int8 paths are not measured yet, so they are absent here.
  */
 export const REQUANTIZATION_PROFILES = {
   'tflite-reference': {
@@ -321,7 +324,7 @@ export const REQUANTIZATION_PROFILES = {
     CONV_2D: 'single-rounding', DEPTHWISE_CONV_2D: 'single-rounding', FULLY_CONNECTED: 'single-rounding',
     ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', REQUANTIZE: 'single-rounding',
   },
-  'tflite-wasm': { CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32' },
+  'tflite-wasm': { CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', ADD: 'single-rounding', SOFTMAX: 'tflite-reference' },
 } as const satisfies Record<string, Partial<Record<RequantizedOp, Requantization>>>;
 
 export type RequantizationProfile = keyof typeof REQUANTIZATION_PROFILES;
