@@ -13,7 +13,8 @@
  *                       `shift` with M ≈ m·2^(shift−31) (QuantizeMultiplier: frexp, then
  *                       round-half-away of q·2³¹). Applying it rounds TWICE:
  *                         1. SaturatingRoundingDoublingHighMul(acc·2^max(shift,0), m)
- *                            = the high 32 bits of 2·acc·m, rounded half away from zero
+ *                            = the high 32 bits of 2·acc·m, rounded to nearest with ties UP
+ *                            (nudge ±2³⁰ then truncation: +2.5 → 3 but −2.5 → −2)
  *                            (the only overflow, acc = m = INT32_MIN, saturates to INT32_MAX;
  *                            it cannot happen with m ≥ 0 but the primitive is defined for it);
  *                         2. RoundingDivideByPOT(·, max(−shift, 0)): an arithmetic right shift
@@ -116,8 +117,8 @@ function mulDiv2p31(a: number, b: number): number {
 
 /**
  * gemmlowp SaturatingRoundingDoublingHighMul(a, b) for int32 a, b: (a·b + nudge) / 2³¹ truncated
- * towards zero, nudge = 2³⁰ when a·b ≥ 0 else 1 − 2³⁰ (so: round half away from zero);
- * a = b = INT32_MIN saturates to INT32_MAX.
+ * towards zero, nudge = 2³⁰ when a·b ≥ 0 else 1 − 2³⁰;
+ * a = b = INT32_MIN saturates to INT32_MAX. Net effect: round to nearest, exact ties towards +∞.
  */
 export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;

@@ -38,6 +38,29 @@ function intScale10(inSize: number, outSize: number, mode: ResizeCoordinateMode)
   return Math.trunc((1024 * inSize + Math.trunc(outSize / 2)) / outSize);
 }
 
+// One axis of the source grid for output index d: lower/upper tap and the weight of the upper one.
+// Written to these module variables (not an object) so the kernel allocates nothing per pixel.
+let tapLo = 0;
+let tapHi = 0;
+let tapWeight = 0;
+
+/** uint8: float32 coordinate s, taps max(floor(s), 0) and min(ceil(s), in − 1), weight f32(s − lo). */
+function floatAxis(d: number, scale: number, halfPixel: boolean, inSize: number): void {
+  const f = Math.fround;
+  const s = halfPixel ? f(f(f(d + 0.5) * scale) - 0.5) : f(d * scale);
+  tapLo = Math.max(Math.floor(s), 0);
+  tapHi = Math.min(Math.ceil(s), inSize - 1);
+  tapWeight = f(s - tapLo);
+}
+
+/** int8: 10-bit coordinate s10, taps from truncating divisions, integer weight s10 − 2¹⁰·lo. */
+function integerAxis(d: number, scale10: number, halfPixel: boolean, inSize: number): void {
+  const s10 = halfPixel ? d * scale10 + Math.trunc(scale10 / 2) - 512 : d * scale10;
+  tapLo = Math.max(Math.trunc(s10 / 1024), 0);
+  tapHi = Math.min(Math.trunc((s10 + 1023) / 1024), inSize - 1);
+  tapWeight = s10 - 1024 * tapLo;
+}
+
 export function q8ResizeBilinearNhwc(out: Q8Array, x: Q8Array, dims: ResizeDims, mode: ResizeCoordinateMode, rounding: Requantization): void {
   checkDims('q8-resize-bilinear', { n: dims.n, inH: dims.inH, inW: dims.inW, c: dims.c, outH: dims.outH, outW: dims.outW });
   if (!MODES.includes(mode)) throw new KernelArgumentError(`q8-resize-bilinear: unknown coordinate mode ${JSON.stringify(mode)}`);
@@ -53,16 +76,16 @@ export function q8ResizeBilinearNhwc(out: Q8Array, x: Q8Array, dims: ResizeDims,
     const sW = floatScale(inW, outW, mode);
     for (let n = 0; n < batch; n++) {
       for (let oy = 0; oy < outH; oy++) {
-        const y = halfPixel ? f(f(f(oy + 0.5) * sH) - 0.5) : f(oy * sH);
-        const y0 = Math.max(Math.floor(y), 0);
-        const y1 = Math.min(Math.ceil(y), inH - 1);
-        const fy = f(y - y0);
+        floatAxis(oy, sH, halfPixel, inH);
+        const y0 = tapLo;
+        const y1 = tapHi;
+        const fy = tapWeight;
         const gy = f(1 - fy);
         for (let ox = 0; ox < outW; ox++) {
-          const xs = halfPixel ? f(f(f(ox + 0.5) * sW) - 0.5) : f(ox * sW);
-          const x0 = Math.max(Math.floor(xs), 0);
-          const x1 = Math.min(Math.ceil(xs), inW - 1);
-          const fx = f(xs - x0);
+          floatAxis(ox, sW, halfPixel, inW);
+          const x0 = tapLo;
+          const x1 = tapHi;
+          const fx = tapWeight;
           const gx = f(1 - fx);
           const p00 = ((n * inH + y0) * inW + x0) * channels;
           const p10 = ((n * inH + y1) * inW + x0) * channels;
@@ -87,16 +110,16 @@ export function q8ResizeBilinearNhwc(out: Q8Array, x: Q8Array, dims: ResizeDims,
   const sW = intScale10(inW, outW, mode);
   for (let n = 0; n < batch; n++) {
     for (let oy = 0; oy < outH; oy++) {
-      const y = halfPixel ? oy * sH + Math.trunc(sH / 2) - 512 : oy * sH;
-      const y0 = Math.max(Math.trunc(y / 1024), 0);
-      const y1 = Math.min(Math.trunc((y + 1023) / 1024), inH - 1);
-      const wy1 = y - 1024 * y0;
+      integerAxis(oy, sH, halfPixel, inH);
+      const y0 = tapLo;
+      const y1 = tapHi;
+      const wy1 = tapWeight;
       const wy0 = 1024 - wy1;
       for (let ox = 0; ox < outW; ox++) {
-        const xs = halfPixel ? ox * sW + Math.trunc(sW / 2) - 512 : ox * sW;
-        const x0 = Math.max(Math.trunc(xs / 1024), 0);
-        const x1 = Math.min(Math.trunc((xs + 1023) / 1024), inW - 1);
-        const wx1 = xs - 1024 * x0;
+        integerAxis(ox, sW, halfPixel, inW);
+        const x0 = tapLo;
+        const x1 = tapHi;
+        const wx1 = tapWeight;
         const wx0 = 1024 - wx1;
         const p00 = ((n * inH + y0) * inW + x0) * channels;
         const p10 = ((n * inH + y1) * inW + x0) * channels;
