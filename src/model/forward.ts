@@ -77,8 +77,24 @@ export function runConv(backend: Backend, c: ConvPlan, x: Float32Array, n: numbe
   return out;
 }
 
-/** One block: its convs in order, then the shortcut add when the block has one. */
+/**
+ * Runs a whole block instead of the layer-by-layer path, or returns null to decline it. Registered
+ * per backend (memory-efficient execution, src/model/memory-efficient.ts, fuses bottlenecks).
+ */
+export type BlockRunner = (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => Float32Array | null;
+const blockRunners = new WeakMap<Backend, BlockRunner>();
+
+export function registerBlockRunner(backend: Backend, runner: BlockRunner): void {
+  blockRunners.set(backend, runner);
+}
+
+/** One block: a registered block runner's result, else the layer-by-layer path. */
 export function runBlock(backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void): Float32Array {
+  return blockRunners.get(backend)?.(b, x, n, weights, keep) ?? runBlockLayerwise(backend, b, x, n, weights, keep);
+}
+
+/** One block layer by layer: its convs in order, then the shortcut add when the block has one. */
+export function runBlockLayerwise(backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void): Float32Array {
   let y = x;
   for (const c of b.convs) {
     y = runConv(backend, c, y, n, weights);
