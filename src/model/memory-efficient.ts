@@ -20,7 +20,10 @@
 import type { Backend } from '../backend/backend.js';
 import { f32InvertedResidualNhwc, type InvertedResidualOps } from '../../kernels/f32-inverted-residual-nhwc.js';
 import { registerBlockRunner, runBlockLayerwise, type Tap } from './forward.js';
-import { ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, type MemoryExecution, type MemoryPlan } from './memory-plan.js';
+import {
+  ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, memoryPlanOf,
+  type MemoryExecution, type MemoryNetwork, type MemoryPlan,
+} from './memory-plan.js';
 import type { BlockPlan } from './plan.js';
 import type { MobileNetV2Weights } from './weights.js';
 import { usageError } from '../errors.js';
@@ -195,4 +198,16 @@ export function runnerCapacityBytes(mp: MemoryPlan): number {
   const tensors = mp.tensors.reduce((s, t) => s + (t.offset < 0 ? 0 : Math.ceil(t.bytes / 64) * 64), 0);
   const scratch = mp.ops.reduce((s, o) => Math.max(s, Math.ceil(o.scratchBytes / 64) * 64), 0);
   return tensors + scratch;
+}
+
+/**
+ * The wrapper sized for a network: arena capacity from its memory plan; SSDLite's feature maps
+ * (the expansion of layer 15) are materialised. `batch` is the largest batch it will run.
+ */
+export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: { memory?: MemoryExecution; batch?: number; tileBudgetBytes?: number; materialize?: Iterable<string> } = {}): { backend: Backend; stats: () => MemoryStats } {
+  const memory = options.memory ?? 'efficient';
+  const heads = net.head === 'ssdlite' ? net.plan.featureMaps.map((m) => m.name) : [];
+  const materialize = [...heads, ...(options.materialize ?? [])];
+  const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize });
+  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp), tileBudgetBytes: options.tileBudgetBytes, materialize });
 }

@@ -304,6 +304,20 @@ export function ssdliteMemoryPlan(plan: SsdlitePlan, options: MemoryPlanOptions)
   return finish(g, o, outputs);
 }
 
+/** A network of any head, for the functions that take all three. */
+export type MemoryNetwork =
+  | { readonly head: 'classifier'; readonly plan: MobileNetV2Plan }
+  | { readonly head: 'deeplab'; readonly plan: DeeplabPlan }
+  | { readonly head: 'ssdlite'; readonly plan: SsdlitePlan };
+
+export function memoryPlanOf(net: MemoryNetwork, options: MemoryPlanOptions): MemoryPlan {
+  switch (net.head) {
+    case 'classifier': return classifierMemoryPlan(net.plan, options);
+    case 'deeplab': return deeplabMemoryPlan(net.plan, options);
+    case 'ssdlite': return ssdliteMemoryPlan(net.plan, options);
+  }
+}
+
 function finish(g: GraphBuilder, o: ResolvedMemoryOptions, outputs: readonly string[]): MemoryPlan {
   const B = o.bytesPerElement;
   const ops = g.ops;

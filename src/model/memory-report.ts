@@ -5,25 +5,12 @@
  * paper's Table 3 (both published variants) beside our per-resolution figures.
  */
 import {
-  classifierMemoryPlan, deeplabMemoryPlan, materializedPerResolution, ssdliteMemoryPlan,
-  PAPER_TABLE3_MAX, PAPER_TABLE3_MOBILENETV2, type MemoryPlan, type MemoryPlanOptions,
+  classifierMemoryPlan, materializedPerResolution, memoryPlanOf,
+  PAPER_TABLE3_MAX, PAPER_TABLE3_MOBILENETV2, type MemoryNetwork,
 } from './memory-plan.js';
-import { buildPlan, type MobileNetV2Plan } from './plan.js';
-import { buildDeeplabPlan, type DeeplabPlan } from './deeplab.js';
-import { buildSsdlitePlan, type SsdlitePlan } from './ssdlite.js';
-
-export type MemoryNetwork =
-  | { readonly head: 'classifier'; readonly plan: MobileNetV2Plan }
-  | { readonly head: 'deeplab'; readonly plan: DeeplabPlan }
-  | { readonly head: 'ssdlite'; readonly plan: SsdlitePlan };
-
-export function memoryPlanOf(net: MemoryNetwork, options: MemoryPlanOptions): MemoryPlan {
-  switch (net.head) {
-    case 'classifier': return classifierMemoryPlan(net.plan, options);
-    case 'deeplab': return deeplabMemoryPlan(net.plan, options);
-    case 'ssdlite': return ssdliteMemoryPlan(net.plan, options);
-  }
-}
+import { buildPlan } from './plan.js';
+import { buildDeeplabPlan } from './deeplab.js';
+import { buildSsdlitePlan } from './ssdlite.js';
 
 /** The layer an op belongs to: features.N for backbone ops, the op's own name in the heads. */
 function layerOf(op: string): string {
