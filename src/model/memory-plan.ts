@@ -29,7 +29,7 @@ import { usageError } from '../errors.js';
 
 export type MemoryExecution = 'layerwise' | 'efficient';
 
-/** Scratch a fused block may use by default: 256 KiB (a few rows of the widest expansion). */
+/** Scratch a fused block may use by default: 256 KiB (a few rows of the widest expansion), and at most 1/8 of its |x| + |y|. */
 export const DEFAULT_TILE_BUDGET_BYTES = 256 * 1024;
 
 export interface MemoryPlanOptions {
@@ -84,6 +84,8 @@ export interface MemoryPlan {
   /** M(G) of Eq. (2): the largest op. */
   readonly eq2Bytes: number;
   readonly eq2Op: string;
+  /** Eq. (2) with |op| = 0 (inputs + outputs only): the paper's |s²k| + |s′²k′| bound for fused blocks. */
+  readonly eq2ThinBytes: number;
   /** The largest live set (what any executor of this op order must hold). */
   readonly peakLiveBytes: number;
   readonly peakLiveOp: string;
@@ -188,6 +190,16 @@ class GraphBuilder {
   }
 }
 
+/**
+ * A fused block's scratch budget in floats: the global budget, but never more than 1/8 of the
+ * block's own |x| + |y| (so small networks are not dominated by their tiles); at least one row
+ * is always used (invertedResidualTileRows).
+ */
+function tileBudgetFloats(inShape: readonly number[], outShape: readonly number[], tileBudgetBytes: number): number {
+  const thin = inShape.reduce((a, d) => a * d, 1) + outShape.reduce((a, d) => a * d, 1);
+  return Math.floor(Math.min(tileBudgetBytes / 4, thin / 8));
+}
+
 /** The fused-block geometry facts the plan and the runner share. */
 export function fusedBlockTiling(b: BlockPlan, tileBudgetBytes: number, batch = 1): { rows: number; scratchElements: number } | null {
   if (b.kind !== 'bottleneck' || !b.complete) return null;
@@ -195,7 +207,7 @@ export function fusedBlockTiling(b: BlockPlan, tileBudgetBytes: number, batch = 
   if (!dw) return null;
   const expand = b.convs[0]!.role === 'expansion';
   const dims = { hidden: dw.outC, expand };
-  const rows = invertedResidualTileRows(dims, dw.geometry, Math.floor(tileBudgetBytes / 4));
+  const rows = invertedResidualTileRows(dims, dw.geometry, tileBudgetFloats(b.inShape, b.outShape, tileBudgetBytes));
   void batch; // tiles are per image: the scratch does not grow with the batch
   return { rows, scratchElements: invertedResidualScratchLength(dims, dw.geometry, rows) };
 }
@@ -219,7 +231,7 @@ function addBackbone(g: GraphBuilder, plan: MobileNetV2Plan, input: string, o: R
       if (next.t === 1 && canFuseBlock(next, o.materialize) && !o.materialize.has(b.name)) {
         // The stem is the expansion B of the first bottleneck: band of stem rows + depthwise tile.
         const dw = next.convs[0]!;
-        const rows = invertedResidualTileRows({ hidden: dw.outC, expand: true }, dw.geometry, Math.floor(o.tileBudgetBytes / 4));
+        const rows = invertedResidualTileRows({ hidden: dw.outC, expand: true }, dw.geometry, tileBudgetFloats(b.inShape, next.outShape, o.tileBudgetBytes));
         const scratch = invertedResidualScratchLength({ hidden: dw.outC, expand: true }, dw.geometry, rows);
         x = g.op(`${b.name}+${next.name}`, 'stem+bottleneck', [x], next.name, next.outShape, scratch, rows);
         i++;
@@ -372,7 +384,7 @@ function finish(g: GraphBuilder, o: ResolvedMemoryOptions, outputs: readonly str
   }));
   return {
     execution: o.execution, bytesPerElement: B, stemTrick: o.stemTrick, ops: planned, tensors,
-    eq2Bytes: eq2, eq2Op, peakLiveBytes: peakLive, peakLiveOp, arenaBytes: arena.highWater, footprintBytes: arena.peakBytes,
+    eq2Bytes: eq2, eq2Op, eq2ThinBytes: Math.max(...planned.map((p) => p.eq2Bytes - p.scratchBytes)), peakLiveBytes: peakLive, peakLiveOp, arenaBytes: arena.highWater, footprintBytes: arena.peakBytes,
   };
 }
 
