@@ -10,7 +10,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { createBackend } from '../src/backend/create.js';
 import { compileKernelModule, instantiateKernels, wasmApi } from '../src/backend/wasm-module.js';
-import { runBlockLayerwise, runConv, runBlock, type Tap } from '../src/model/forward.js';
+import { runBlockLayerwise, runConv, runBlock, type Tap } from '../src/model/runner.js';
 import { buildPlan, type BlockPlan } from '../src/model/plan.js';
 import { memoryExecutionFor } from '../src/model/memory-efficient.js';
 import { randomClassifierWeights } from '../src/io/tflite/export.js';

@@ -19,7 +19,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { f32InvertedResidualNhwc, type InvertedResidualOps } from '../../kernels/f32-inverted-residual-nhwc.js';
-import { registerBlockRunner, runBlockLayerwise, type Tap } from './forward.js';
+import { registerBlockRunner, runBlockLayerwise, type Tap } from './runner.js';
 import {
   ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, memoryPlanOf,
   type MemoryExecution, type MemoryNetwork, type MemoryPlan,
