@@ -167,3 +167,32 @@ describe('ArenaAllocator', () => {
     expect(() => a.free(12345)).toThrow(/not allocated/);
   });
 });
+
+describe('info --memory', () => {
+  const run = async (argv: string[]): Promise<string> => {
+    const { infoCommand } = await import('../../src/cli/commands/info.js');
+    const lines: string[] = [];
+    const code = await infoCommand.run(argv, { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) } as never);
+    expect(code).toBe(0);
+    return lines.join('\n');
+  };
+
+  it('prints per-layer live bytes, both peaks, the stem trick and Table 3 with both paper variants', async () => {
+    const text = await run(['--memory']);
+    // features.2 layer by layer: 112²·96 + 56²·96 floats; fused: 112²·16 + 56²·24 + a one-row tile (3·112·96 + 56·96)
+    expect(text).toMatch(/features\.2\s+6,021,120\s+1,254,400/);
+    expect(text).toContain('Eq. (2) M(G) 6,021,120 B at features.2.conv.1');
+    expect(text).toContain('Eq. (2) M(G) 2,666,496 B at features.1');
+    expect(text).toMatch(/112x112\s+16\/401\.4\s+features\.1\s+16\/400\s+1\/O\(1\)/);
+    expect(text).toMatch(/1x1\s+1280\/2\.6\s+pool\s+1280\/2\s+1280\/2/);
+    expect(text).toContain('max (paper): v4 400K, variant 200K');
+  });
+
+  it('works for both heads and as JSON', async () => {
+    expect(await run(['--memory', '--head', 'deeplab'])).toContain('at upsampled_logits');
+    // features.14 stays layer by layer (its expansion is SSDLite's map 0): no tile
+    expect(await run(['--memory', '--head', 'ssdlite'])).toMatch(/features\.14\s+1,126,144\s+1,126,144\s+1,062,144\s+-/);
+    const json = JSON.parse(await run(['--memory', '--width', '0.35', '--resolution', '96', '--json'])) as { efficient: { eq2: number }; layers: unknown[] };
+    expect(json.efficient.eq2).toBe(classifierMemoryPlan(buildPlan({ width: 0.35, resolution: 96 }), { execution: 'efficient' }).eq2Bytes);
+  });
+});
