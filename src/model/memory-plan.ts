@@ -190,14 +190,17 @@ class GraphBuilder {
   }
 }
 
+/** Below this a fused block's tiles are not shrunk further: smaller tiles cost more in per-call overhead than they save. */
+export const MIN_TILE_BUDGET_BYTES = 64 * 1024;
+
 /**
- * A fused block's scratch budget in floats: the global budget, but never more than 1/8 of the
- * block's own |x| + |y| (so small networks are not dominated by their tiles); at least one row
- * is always used (invertedResidualTileRows).
+ * A fused block's scratch budget in floats: the global budget, but no more than 1/8 of the block's
+ * own |x| + |y| (so small networks are not dominated by their tiles) unless that is below
+ * MIN_TILE_BUDGET_BYTES; at least one row is always used (invertedResidualTileRows).
  */
 function tileBudgetFloats(inShape: readonly number[], outShape: readonly number[], tileBudgetBytes: number): number {
   const thin = inShape.reduce((a, d) => a * d, 1) + outShape.reduce((a, d) => a * d, 1);
-  return Math.floor(Math.min(tileBudgetBytes / 4, thin / 8));
+  return Math.floor(Math.min(tileBudgetBytes / 4, Math.max(thin / 8, MIN_TILE_BUDGET_BYTES / 4)));
 }
 
 /** The fused-block geometry facts the plan and the runner share. */
