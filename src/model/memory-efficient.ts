@@ -7,9 +7,11 @@
  * as its block has run. The wrapped backend's own kernels run every tile, so the result is
  * bit-identical to the layer-by-layer path on the same backend (spec/model/memory-efficient.spec.ts).
  *
- *   const { backend, stats } = memoryEfficientBackend(inner, { memory: 'efficient', capacityBytes });
- *   forward(backend, plan, weights, input, shape);        // or deeplabForward / ssdliteForward
- *   stats().peakBytes                                     // measured: arena high-water + input
+ *   import { buildPlan, createScalarBackend, forward, memoryExecutionFor } from 'mobilenetv2';
+ *   const plan = buildPlan({ width: 1, resolution: 224 });
+ *   const { backend, stats } = memoryExecutionFor(createScalarBackend(), { head: 'classifier', plan });
+ *   forward(backend, plan, weights, input, [1, 224, 224, 3]);   // or runNetwork / deeplabForward / ssdliteForward
+ *   stats().peakBytes   // 2,666,496: measured arena high-water mark + input (layer by layer: 8.8 MB)
  *
  * Every byte is counted where it is allocated: layer outputs, the fused blocks' tile scratch and
  * the head's tensors come from the arena (scratch()); the network input is the caller's buffer and
