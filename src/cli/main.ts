@@ -13,6 +13,7 @@ import { compareCommand } from './commands/compare.js';
 import { vectorsCommand } from './commands/vectors.js';
 import { checkVectorsCommand } from './commands/check-vectors.js';
 import { segmentCommand } from './commands/segment.js';
+import { teachCommand } from './commands/teach.js';
 
 export interface Command {
   readonly summary: string;
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   compare: compareCommand,
   vectors: vectorsCommand,
   'check-vectors': checkVectorsCommand,
+  teach: teachCommand,
 };
 
 function helpText(): string {
