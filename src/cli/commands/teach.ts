@@ -43,7 +43,8 @@ block       One inverted residual block walked through on a real image: per step
   --out-dir DIR  write block-I-<tensor>.png there
 
 common:
-  --backend B    scalar, ts-fast (default; bit-identical to the scalar reference), wasm-simd, auto
+  --backend B    auto (default: WASM SIMD if available, else ts-fast), scalar (the float64-accumulating
+                 reference), ts-fast (bit-identical to scalar), wasm-simd
   --json         machine-readable output`;
 
 function intList(raw: unknown): number[] | undefined {
@@ -57,7 +58,7 @@ function intList(raw: unknown): number[] | undefined {
 }
 
 function backendOption(command: string, raw: unknown): BackendKind {
-  return choiceOption<BackendKind>(command, 'backend', raw, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'ts-fast';
+  return choiceOption<BackendKind>(command, 'backend', raw, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
 }
 
 async function manifold(argv: string[], io: CliIo): Promise<number> {
