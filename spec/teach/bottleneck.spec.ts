@@ -13,7 +13,7 @@ import {
   ABLATION_NOTE, bottleneckAblation, formatBottleneck, projectionOf, withBottleneckActivation, withoutShortcuts, type BottleneckResult,
 } from '../../src/teach/bottleneck.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
-import { runBinary } from './cli.js';
+import { runBinary, runMain } from './cli.js';
 
 describe.skipIf(!HAVE_SHARED)('teach bottleneck (real mobilenet_v2_1.0_224_quant)', () => {
   const modelPath = sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite');
@@ -110,11 +110,11 @@ describe.skipIf(!HAVE_SHARED)('teach bottleneck (real mobilenet_v2_1.0_224_quant
 });
 
 describe('teach bottleneck: bad input is a one-line error', () => {
-  it('a missing image and a bad --activation', () => {
-    const bad = runBinary('teach', 'bottleneck', '--activation', 'gelu');
+  it('a missing image and a bad --activation', async () => {
+    const bad = await runMain('teach', 'bottleneck', '--activation', 'gelu');
     expect(bad.code).toBe(2);
     expect(bad.err.trim().split('\n')).toEqual(["mobilenetv2: error: teach bottleneck: --activation must be one of relu6, relu, got 'gelu'"]);
-    const missing = runBinary('teach', 'bottleneck', '/nonexistent/x.bmp', '--model', '/nonexistent/m.tflite');
+    const missing = await runMain('teach', 'bottleneck', '/nonexistent/x.bmp', '--model', '/nonexistent/m.tflite');
     expect(missing.code).toBe(1);
     expect(missing.err.trim().split('\n').length).toBe(1);
   });

@@ -14,3 +14,11 @@ export function runBinary(...argv: string[]): CliRun {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'mobilenetv2.js'), ...argv], { encoding: 'utf8', cwd: REPO_ROOT, timeout: 120_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
+
+/** The same command through main() in this process: for the one-line error checks, where a process start buys nothing. */
+export async function runMain(...argv: string[]): Promise<CliRun> {
+  const { main } = await import('../../src/cli/main.js');
+  let out = '', err = '';
+  const code = await main(argv, { out: (t) => { out += t + '\n'; }, err: (t) => { err += t + '\n'; } });
+  return { code, out, err };
+}

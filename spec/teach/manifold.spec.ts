@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/io/image/decode.js';
 import { formatManifold, manifoldExperiment, manifoldFigure, randomEmbedding, reluRoundTrip, spiral } from '../../src/teach/manifold.js';
-import { runBinary } from './cli.js';
+import { runBinary, runMain } from './cli.js';
 
 describe('teach manifold (Figure 1)', () => {
   const r = manifoldExperiment(); // the paper's n = 2, 3, 5, 15, 30; 8 draws; seed 1
@@ -81,10 +81,10 @@ describe('teach manifold (Figure 1)', () => {
     const json = runBinary('teach', 'manifold', '--dims', '3,30', '--draws', '2', '--seed', '7', '--json');
     expect(json.code, json.err).toBe(0);
     expect(JSON.parse(json.out).rows).toEqual(JSON.parse(JSON.stringify(manifoldExperiment({ dims: [3, 30], draws: 2, seed: 7 }).rows)));
-    const bad = runBinary('teach', 'manifold', '--dims', '2,x');
+    const bad = await runMain('teach', 'manifold', '--dims', '2,x');
     expect(bad.code).toBe(2);
     expect(bad.err.trim().split('\n')).toEqual([expect.stringMatching(/^mobilenetv2: error: teach manifold: --dims must be/)]);
-    const unknown = runBinary('teach', 'nothing');
+    const unknown = await runMain('teach', 'nothing');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/expected one of manifold, bottleneck/);
   });

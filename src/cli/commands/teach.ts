@@ -3,7 +3,8 @@
  * `mobilenetv2 teach <manifold|bottleneck|block>`: the paper's arguments, rerun in one command each
  * (src/teach/, docs/teach.md).
  */
-import { basename } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command, CliIo } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { load, type BackendKind } from '../../api.js';
@@ -12,7 +13,8 @@ import { writeFileBytes } from '../../io/files.js';
 import { usageError } from '../../errors.js';
 import { FIGURE1_DIMS, formatManifold, manifoldExperiment, manifoldFigure } from '../../teach/manifold.js';
 import { bottleneckAblation, formatBottleneck, type BottleneckActivation } from '../../teach/bottleneck.js';
-import { defaultClassifier, sharedImages } from '../../teach/inputs.js';
+import { blockFigures, formatBlock, walkBlock } from '../../teach/block.js';
+import { defaultClassifier, defaultImage, sharedImages } from '../../teach/inputs.js';
 
 const USAGE = `usage: mobilenetv2 teach manifold [--dims 2,3,5,15,30] [--draws N] [--seed S] [--points P] [--out fig1.png] [--json]
        mobilenetv2 teach bottleneck [IMAGE...] [--model NAME|PATH] [--activation relu6|relu] [--backend B] [--json]
@@ -101,7 +103,46 @@ async function bottleneck(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = { manifold, bottleneck };
+async function block(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('teach block', argv, {
+    model: { type: 'string' }, block: { type: 'string' }, channels: { type: 'string' }, 'out-dir': { type: 'string' },
+    backend: { type: 'string' }, json: { type: 'boolean' },
+  }, true);
+  if (positionals.length > 1) throw usageError(`teach block: give at most one image, got ${positionals.length}`);
+  const index = numberOption('teach block', 'block', values.block, (v) => Number.isInteger(v) && v >= 1 && v <= 17, 'a bottleneck index from 1 to 17') ?? 3;
+  const channels = numberOption('teach block', 'channels', values.channels, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer from 1 to 4096') ?? 16;
+  const kind = backendOption('teach block', values.backend);
+  const image = positionals[0] ?? defaultImage();
+  const model = await load({ model: (values.model as string | undefined) ?? defaultClassifier(), backend: 'scalar', log: (m) => io.err(m) });
+  const backend = await createBackend(kind);
+  try {
+    const wk = await walkBlock(model, backend, image, index);
+    const written: string[] = [];
+    const dir = values['out-dir'];
+    if (typeof dir === 'string') {
+      if (dir === '') throw usageError('teach block: --out-dir is empty');
+      mkdirSync(dir, { recursive: true });
+      for (const f of blockFigures(wk, { channels })) {
+        const path = join(dir, `block-${index}-${f.part}.png`);
+        writeFileBytes(path, f.png, 'figure');
+        written.push(path);
+      }
+    }
+    if (values.json) {
+      const { tensors: _tensors, ...rest } = wk;
+      io.out(JSON.stringify({ ...rest, model: model.name, figures: written }, null, 2));
+    } else {
+      io.out(formatBlock(wk, basename));
+      for (const p of written) io.out(`figure: ${p}`);
+    }
+  } finally {
+    backend.dispose();
+    model.dispose();
+  }
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = { manifold, bottleneck, block };
 
 export const teachCommand: Command = {
   summary: "rerun the paper's arguments: Figure 1 (manifold), linear bottleneck ablation, one block walked through",
