@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Command, CliIo } from '../main.js';
+import type { Command, CliIo } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { load, type BackendKind } from '../../api.js';
 import { createBackend } from '../../backend/create.js';
