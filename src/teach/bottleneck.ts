@@ -244,7 +244,7 @@ export function formatBottleneck(r: BottleneckResult, imageName: (path: string) 
   lines.push(
     '',
     `Bottleneck tensors of the unmodified network (projection outputs, before the shortcut), pooled over the images:`,
-    `block        shape        shortcut  negative (${act} zeroes)  > 6 (ReLU6 clips)  dead channels     eff. rank  after ${act}`,
+    `block        shape        shortcut  negative (${act} zeroes)  > 6 (ReLU6 clips)  dead (ch, image)  eff. rank  after ${act}`,
   );
   for (const b of r.blocks) {
     lines.push(

@@ -11,8 +11,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CLASSIFIER } from '../io/registry.js';
 import { notFoundError } from '../errors.js';
-import { loadImage } from '../io/image/input.js';
-import type { RgbImage } from '../io/image/image.js';
 
 /** The package root: the nearest folder above this file with our package.json (works from src/ and dist/src/). */
 export function packageRoot(): string {
@@ -49,8 +47,4 @@ export function defaultImage(): string {
   const p = join(sharedDir(), 'images', 'cat.bmp');
   if (!existsSync(p)) throw notFoundError(`no image given and ${p} does not exist; pass an image path`);
   return p;
-}
-
-export async function readImage(path: string): Promise<RgbImage> {
-  return loadImage(path);
 }
