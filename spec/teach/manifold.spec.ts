@@ -84,6 +84,9 @@ describe('teach manifold (Figure 1)', () => {
     const bad = await runMain('teach', 'manifold', '--dims', '2,x');
     expect(bad.code).toBe(2);
     expect(bad.err.trim().split('\n')).toEqual([expect.stringMatching(/^mobilenetv2: error: teach manifold: --dims must be/)]);
+    const huge = await runMain('teach', 'manifold', '--dims', '4096', '--points', '100000');
+    expect(huge.code).toBe(2);
+    expect(huge.err).toMatch(/^mobilenetv2: error: manifold: points × largest n = 409600000 exceeds 10,000,000 values/);
     const unknown = await runMain('teach', 'nothing');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/expected one of manifold, bottleneck/);

@@ -94,6 +94,12 @@ export function resolveManifoldOptions(o: ManifoldOptions = {}): ResolvedManifol
   if (!Number.isInteger(points) || points < 3 || points > 100_000) throw usageError(`manifold: points must be an integer from 3 to 100000, got ${points}`);
   const turns = o.turns ?? 1.5;
   if (!(turns > 0 && turns <= 20)) throw usageError(`manifold: turns must be in (0, 20], got ${turns}`);
+  // Bounded work and memory: ReLU(T·X) holds points·n doubles; every draw is one such product.
+  if (dims.length > 16) throw usageError(`manifold: at most 16 dimensions, got ${dims.length}`);
+  const widest = points * Math.max(...dims);
+  if (widest > 10_000_000) throw usageError(`manifold: points × largest n = ${widest} exceeds 10,000,000 values; use fewer points or a smaller n`);
+  const work = draws * points * dims.reduce((a, b) => a + b, 0);
+  if (work > 200_000_000) throw usageError(`manifold: draws × points × Σn = ${work} exceeds 200,000,000; use fewer draws, points or dimensions`);
   return { dims: [...dims], draws, seed, points, turns };
 }
 

@@ -27,7 +27,7 @@ manifold    Figure 1: a 2-D spiral embedded into n dimensions by a random T [n, 
             reconstruction errors over seeded draws; --out writes the grid of plots (PNG).
   --dims LIST    embedding dimensions (default ${FIGURE1_DIMS.join(',')})
   --draws N      seeded draws of T per n (default 8)   --seed S   base seed (default 1)
-  --points P     spiral points (default 500)           --rows R   draws shown in the PNG (default 3)
+  --points P     spiral points (default 500)           --rows R   draws shown in the PNG (1-16, default 3)
 
 bottleneck  §3.2/§3.3 and Figure 6 on a TRAINED network (ablation, not the paper's retraining): ReLU6
             (or ReLU) after every projection, and separately every shortcut removed, weights kept.
@@ -73,7 +73,7 @@ async function manifold(argv: string[], io: CliIo): Promise<number> {
   const r = manifoldExperiment({
     dims: intList(values.dims), draws: int('draws', 1, 1000), seed: int('seed', 0, 0xffffffff), points: int('points', 3, 100_000),
   });
-  const rows = int('rows', 1, 1000);
+  const rows = int('rows', 1, 16);
   if (typeof values.out === 'string') writeFileBytes(values.out, manifoldFigure(r, { rows }), 'figure');
   if (values.json) {
     io.out(JSON.stringify({ options: r.options, rows: r.rows, draws: r.draws.map((d) => ({ n: d.n, draw: d.draw, seed: d.seed, collapsed: d.collapsed, fitError: d.fitError, rawError: d.rawError })) }, null, 2));
