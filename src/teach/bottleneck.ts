@@ -225,7 +225,7 @@ export function formatBottleneck(r: BottleneckResult, imageName: (path: string) 
   const act = r.activation === 'relu6' ? 'ReLU6' : 'ReLU';
   const actVariant = r.variants[1]!;
   const lines = [
-    `Linear bottlenecks and inverted residuals, measured on ${imageName(r.model)} (${r.images.length} images)`,
+    `Linear bottlenecks and inverted residuals, measured on ${imageName(r.model)} (${r.images.length} image${r.images.length === 1 ? '' : 's'})`,
     ABLATION_NOTE,
     '',
     `variant                 what changes in the plan                                top-1 = unmodified   logit cosine mean (min)`,
@@ -234,7 +234,7 @@ export function formatBottleneck(r: BottleneckResult, imageName: (path: string) 
     const m = r.summary[v]!;
     return `${`${m.agree}/${r.images.length}`.padEnd(21)}${m.meanCosine.toFixed(4)} (${m.minCosine.toFixed(4)})`;
   };
-  lines.push(`${actVariant.padEnd(24)}${`${act} after every projection (17 convs)`.padEnd(56)}${s(actVariant)}`);
+  lines.push(`${actVariant.padEnd(24)}${`${act} after every projection (${r.blocks.length} convs)`.padEnd(56)}${s(actVariant)}`);
   lines.push(`${'no-shortcuts'.padEnd(24)}${`residual flag cleared (${r.blocks.filter((b) => b.residual).length} shortcuts)`.padEnd(56)}${s('no-shortcuts')}`);
   lines.push('', 'image                            unmodified top-1              ' + `${actVariant} top-1`.padEnd(30) + 'no-shortcuts top-1');
   for (const o of r.images) {
@@ -255,6 +255,6 @@ export function formatBottleneck(r: BottleneckResult, imageName: (path: string) 
   }
   const neg = r.blocks.reduce((a, b) => a + b.negative, 0);
   const all = r.blocks.reduce((a, b) => a + b.values, 0);
-  lines.push(`all 17 bottlenecks: ${pct(neg, all)} of the values are negative and would be zeroed by ${act}.`);
+  lines.push(`all ${r.blocks.length} bottlenecks: ${pct(neg, all)} of the values are negative and would be zeroed by ${act}.`);
   return lines.join('\n');
 }
