@@ -24,6 +24,7 @@ function tierOf(file: string): { tier: number; name: string } {
   if (file.startsWith('src/io/')) return { tier: 4, name: 'io' };
   if (file.startsWith('src/oracle/')) return { tier: 4, name: 'oracle' };
   if (file.startsWith('src/app/') || file === 'src/api.ts') return { tier: 4, name: 'app' };
+  if (file.startsWith('src/teach/')) return { tier: 4, name: 'app' }; // teaching figures (issue 14): application tier
   if (file.startsWith('src/cli/') || file === 'src/index.ts') return { tier: 5, name: 'cli' };
   return { tier: -1, name: 'unplaced' };
 }
