@@ -36,7 +36,7 @@ import { f32Softmax } from '../../kernels/f32-softmax.js';
 import { fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
-import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
 import { packConv8, packDepthwise3x3c4, packPointwise8 } from './wasm-pack.js';
 import { WorkerPool, type WorkerFault } from './wasm-pool.js';
 
@@ -103,8 +103,12 @@ export class WasmSimdBackend implements Backend {
 
   async init(): Promise<void> {
     if (this.k !== null) return;
-    const module = await compileKernelModule();
-    const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared: true });
+    // Shared memory wherever it exists (always in Node); a browser page without cross-origin
+    // isolation gets the plain-memory build of the same kernels (same instructions, same bits).
+    const shared = wasmSharedMemorySupported();
+    if (!shared && this.threads > 1) throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd: ${this.threads} threads need shared memory, which this host does not offer (browsers: serve the page crossOriginIsolated)`);
+    const module = await compileKernelModule(shared);
+    const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared });
     this.k = instantiateKernels(module, memory);
     this.memory = memory;
     if (this.threads > 1) {
