@@ -76,6 +76,8 @@ export class WasmSimdBackend implements Backend {
   private readonly spin: number | undefined;
   private readonly adaptive: boolean;
   private memory: WasmMemory | null = null;
+  /** Plain (non-shared) memory detaches its ArrayBuffer on grow, so it cannot hand out scratch() views. */
+  private sharedMemory = true;
   private k: KernelExports | null = null;
   private pool: WorkerPool | null = null;
   private heapBuffer: ArrayBufferLike | null = null;
@@ -111,6 +113,7 @@ export class WasmSimdBackend implements Backend {
     const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared });
     this.k = instantiateKernels(module, memory);
     this.memory = memory;
+    this.sharedMemory = shared;
     if (this.threads > 1) {
       this.pool = await WorkerPool.start({ module, memory, workers: this.threads - 1, adaptive: this.adaptive, ...(this.spin === undefined ? {} : { spin: this.spin }) });
     }
@@ -244,6 +247,8 @@ export class WasmSimdBackend implements Backend {
     this.kernels();
     if (this.scopes.length === 0) throw usageError('wasm-simd: scratch() needs an open beginScope()');
     if (!Number.isInteger(length) || length < 1) throw usageError(`wasm-simd: scratch length must be a positive integer, got ${length}`);
+    // On plain memory a later grow would detach the view: hand out an ordinary array (copied per op).
+    if (!this.sharedMemory) return new Float32Array(length);
     const offset = this.scopeTop;
     const bytes = WasmSimdBackend.span(length);
     this.ensure(offset + bytes);
