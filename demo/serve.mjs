@@ -5,7 +5,7 @@
  *   /demo/…, /kernels/wasm/build/…, /dist/…,  files of this repository (nothing else is served)
  *   /spec/browser/page/…
  *   /…/NAME.bundle.js                         NAME.ts or NAME.js beside it, bundled on request by
- *                                             esbuild for the browser (`#platform` → the browser
+ *                                             esbuild for the browser (`#host`, `#platform` → the browser
  *                                             host's source), so the page runs the current sources
  *   /shared/…                                 ../shared (models, images), when present
  *
@@ -52,7 +52,7 @@ async function bundle(entry) {
     plugins: [{
       name: 'mobilenetv2-sources',
       setup(b) {
-        b.onResolve({ filter: /^#platform$/ }, () => ({ path: join(ROOT, 'src', 'browser', 'platform.ts') }));
+        b.onResolve({ filter: /^#(host|platform)$/ }, (a) => ({ path: join(ROOT, 'src', 'browser', `${a.path.slice(1)}.ts`) }));
         // Specs reused in the page (spec/backend/cases.ts …) import vitest for their assertions.
         b.onResolve({ filter: /^vitest$/ }, () => ({ path: join(ROOT, 'spec', 'browser', 'page', 'vitest-shim.ts') }));
       },

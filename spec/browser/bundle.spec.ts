@@ -32,7 +32,7 @@ async function bundle(contents: string, platform: 'browser' | 'node') {
 }
 
 describe('browser entry (esbuild --platform=browser)', () => {
-  it('package.json: exports has node and browser/default conditions with types, imports maps #platform, sideEffects is false', () => {
+  it('package.json: exports has node and browser/default conditions with types, imports maps #host and #platform, sideEffects is false', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
     const dot = pkg.exports['.'];
     expect(Object.keys(dot)).toEqual(['node', 'browser', 'default']);
@@ -40,6 +40,7 @@ describe('browser entry (esbuild --platform=browser)', () => {
     expect(dot.node.default).toBe('./dist/src/index.js');
     expect(dot.browser.default).toBe('./dist/src/browser/index.js');
     expect(pkg.imports['#platform']).toEqual({ node: './dist/src/node/platform.js', default: './dist/src/browser/platform.js' });
+    expect(pkg.imports['#host']).toEqual({ node: './dist/src/node/host.js', default: './dist/src/browser/host.js' });
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.exports['./kernels.wasm']).toBe('./dist/kernels/wasm/build/mobilenetv2-simd.wasm');
   });
@@ -56,6 +57,7 @@ describe('browser entry (esbuild --platform=browser)', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((f) => f.startsWith('node:') || /\/src\/node\//.test(f))).toEqual([]);
     expect(inputs).toContain('dist/src/browser/platform.js');
+    expect(inputs).toContain('dist/src/browser/host.js');
     const js = result.outputFiles[0]!.contents;
     expect(new TextDecoder().decode(js)).not.toMatch(/["']node:[a-z_/]+["']/);
     const gz = gzipSync(js, { level: 9 }).length;
@@ -66,6 +68,6 @@ describe('browser entry (esbuild --platform=browser)', () => {
     await expect(bundle("import 'node:fs';", 'browser')).rejects.toThrow(/node:fs/);
     // and the node condition does select the Node host
     const r = await bundle("export * from 'mobilenetv2';", 'node');
-    expect(Object.keys(r.metafile.inputs)).toContain('dist/src/node/platform.js');
+    expect(Object.keys(r.metafile.inputs)).toEqual(expect.arrayContaining(['dist/src/node/platform.js', 'dist/src/node/host.js']));
   });
 });

@@ -12,7 +12,7 @@
  *
  * `capabilities()` reports what this runtime offers, so a caller can see why 'auto' chose what it did.
  */
-import { platform } from '#platform';
+import { host } from '#host';
 import type { Backend } from './backend.js';
 import { createScalarBackend } from './scalar.js';
 import { createTsFastBackend } from './ts-fast.js';
@@ -45,8 +45,8 @@ export interface Capabilities {
 export function capabilities(): Capabilities {
   return {
     simd: wasmSimdSupported(),
-    threads: platform.threadsAvailable() && wasmSharedMemorySupported() && typeof Atomics === 'object',
-    hardwareConcurrency: platform.hardwareConcurrency(),
+    threads: host.threadsAvailable() && wasmSharedMemorySupported() && typeof Atomics === 'object',
+    hardwareConcurrency: host.hardwareConcurrency(),
   };
 }
 
@@ -58,7 +58,7 @@ function checkThreads(threads: number | undefined): number {
 
 export async function createBackend(kind: BackendKind, options: CreateBackendOptions = {}): Promise<Backend> {
   const threads = checkThreads(options.threads);
-  const warn = options.warn ?? ((m: string) => platform.warn(m));
+  const warn = options.warn ?? ((m: string) => host.warn(m));
   switch (kind) {
     case 'scalar':
     case 'ts-fast': {
@@ -71,7 +71,7 @@ export async function createBackend(kind: BackendKind, options: CreateBackendOpt
       // Without shared memory (a browser page that is not cross-origin isolated) threads cannot
       // share the weights: one thread, said out loud rather than a silent slowdown or a crash.
       const t = threads > 1 && !capabilities().threads ? 1 : threads;
-      if (t < threads) warn(`backend 'wasm-simd': ${threads} threads requested but shared memory is unavailable (${platform.name === 'browser' ? 'the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp' : 'no SharedArrayBuffer'}); running 1`);
+      if (t < threads) warn(`backend 'wasm-simd': ${threads} threads requested but shared memory is unavailable (${host.name === 'browser' ? 'the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp' : 'no SharedArrayBuffer'}); running 1`);
       const b = new WasmSimdBackend({ threads: t });
       await b.init();
       return b;
@@ -81,7 +81,7 @@ export async function createBackend(kind: BackendKind, options: CreateBackendOpt
       if (why === null) {
         const caps = capabilities();
         const t = caps.threads ? threads : 1;
-        if (t < threads) warn(`backend 'auto': ${threads} threads requested but shared memory / worker threads are unavailable${platform.name === 'browser' ? ' (the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' : ''}; running 1`);
+        if (t < threads) warn(`backend 'auto': ${threads} threads requested but shared memory / worker threads are unavailable${host.name === 'browser' ? ' (the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' : ''}; running 1`);
         const b = new WasmSimdBackend({ threads: t });
         await b.init();
         return b;
@@ -107,7 +107,7 @@ let probe: Promise<string | null> | null = null;
 export function wasmSimdUsable(): Promise<string | null> {
   probe ??= (async () => {
     if (!wasmSimdSupported()) return 'WebAssembly SIMD is not available';
-    if (!wasmSharedMemorySupported() && platform.name === 'node') return 'shared WebAssembly memory is not available';
+    if (!wasmSharedMemorySupported() && host.name === 'node') return 'shared WebAssembly memory is not available';
     const b = new WasmSimdBackend({ threads: 1 });
     try {
       await b.init();

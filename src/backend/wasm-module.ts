@@ -3,15 +3,15 @@
  * Finding, feature-detecting and compiling the WASM SIMD kernel module (kernels/wasm/, built by
  * `npm run build:wasm`).
  *
- * The host (`#platform`: src/node/platform.ts or src/browser/platform.ts) finds the module's bytes:
+ * The host (`#host`: src/node/host.ts or src/browser/host.ts) finds the module's bytes:
  * by default next to the library (kernels/wasm/build/, found with `new URL(…, import.meta.url)`),
  * or wherever `setKernelModuleSource()` / `load({ wasm })` says (bundlers, offline pages). Two
  * builds of the same code exist: on shared memory (threads) and on plain memory (browsers that are
  * not cross-origin isolated, one thread).
  */
-import { platform } from '#platform';
+import { host } from '#host';
 import { MobileNetV2Error } from '../errors.js';
-import type { WasmSource } from '../platform/platform.js';
+import type { WasmSource } from '../platform/host.js';
 
 /**
  * The slice of the WebAssembly JS API we use, typed locally: the project compiles with lib ES2022
@@ -132,7 +132,7 @@ export function compileKernelModule(shared = true): Promise<WasmModule> {
   if (p === null) {
     p = (async () => {
       if (wasmApi === undefined) throw new MobileNetV2Error('UNSUPPORTED', 'wasm-simd: this JavaScript engine has no WebAssembly');
-      const bytes = await platform.wasmModuleBytes(sources[which] ?? null, shared);
+      const bytes = await host.wasmModuleBytes(sources[which] ?? null, shared);
       if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
         const head = new TextDecoder().decode(bytes.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
         throw new MobileNetV2Error('FORMAT', `wasm-simd: the kernel module is not WebAssembly (${bytes.length} bytes starting with "${head}"); is the .wasm served from where load({ wasm }) points?`);

@@ -16,7 +16,7 @@
  * another process takes fewer chunks instead of stalling the layer for a scheduler time slice.
  * postMessage / piscina cost 40–60 µs per layer here and were measured slower.
  *
- * Hosts (`#platform`): in Node the workers are worker_threads under a supervisor thread (below); in
+ * Hosts (`#host`): in Node the workers are worker_threads under a supervisor thread (below); in
  * a browser they are Web Workers (kernels/wasm/wasm-worker-web.mjs) that record their own failure,
  * and the main thread, which may not block there, spins instead of sleeping in Atomics.wait.
  *
@@ -35,10 +35,10 @@
  *   worker slot s at SLOT_BASE + s·SLOT_SIZE (64 bytes, one cache line each):
  *     SEQ, DONE, STATE, FAULT, EXIT_CODE, ERROR_LEN, GENERATION.
  */
-import { platform } from '#platform';
+import { host as jsHost } from '#host';
 import { unsupportedError, workerError, type MobileNetV2Error } from '../errors.js';
 import { KERNEL_NAMES, type WasmMemory, type WasmModule } from './wasm-module.js';
-import type { PoolHost, PoolSupervisor } from '../platform/platform.js';
+import type { PoolHost, PoolSupervisor } from '../platform/host.js';
 
 export const CTRL = {
   EVENT: 0,
@@ -170,8 +170,8 @@ export class WorkerPool {
       spin: opts.spin ?? DEFAULT_WORKER_SPIN,
       exportNames: [...KERNEL_NAMES],
     };
-    if (platform.pool === null) throw unsupportedError('wasm-simd: this host has no worker threads');
-    this.host = platform.pool;
+    if (jsHost.pool === null) throw unsupportedError('wasm-simd: this host has no worker threads');
+    this.host = jsHost.pool;
     this.supervisor = this.host.startSupervisor({ ctrl, errors, layout: CTRL, count: this.size, computeData }, (reason) => {
       this.supervisorExit ??= reason;
       // Wake a main thread that might be waiting (it rechecks everything on wake-up).

@@ -4,7 +4,7 @@
  * and Node's types only (no DOM lib), and each of these may be missing (a worker has no document,
  * an insecure page no crypto.subtle, an old engine no OffscreenCanvas), so every one is optional.
  */
-import type { BlobLike, ResponseLike } from '../platform/platform.js';
+import type { BlobLike, ResponseLike } from '../platform/host.js';
 
 export interface Canvas2D {
   drawImage(image: unknown, x: number, y: number, w: number, h: number): void;

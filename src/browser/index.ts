@@ -36,4 +36,6 @@ export { conv2dGeometry, type Pad4, type Padding, type Conv2dGeometry } from '..
 export { MobileNetV2Error, type ErrorCode } from '../errors.js';
 export { setKernelModuleSource, type KernelModuleSource } from '../backend/wasm-module.js';
 export type { ModelSource, ModelStore, ResolveModelOptions, BlobLike, ResponseLike } from '../platform/platform.js';
-export { onWarning, setWorkerUrl, MODEL_CACHE_NAME } from './platform.js';
+export type { WasmSource } from '../platform/host.js';
+export { MODEL_CACHE_NAME } from './platform.js';
+export { onWarning, setWorkerUrl } from './host.js';

@@ -1,31 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The browser host (every environment but Node: the `default` condition of `#platform`,
+ * The browser platform (every environment but Node: the `default` condition of `#platform`,
  * package.json). Models come from URLs (registry names mean their official URL), bytes, Blobs or
  * Responses; downloads report progress, are checked against a known sha256 with SubtleCrypto and
  * kept for offline use in the Cache API (or a store of yours). Images come from URLs, Blobs and
- * every drawable DOM image. Threads are Web Workers on shared memory when the page is
- * crossOriginIsolated. No `node:*` import anywhere in this graph (checked by spec/browser/bundle.spec.ts).
+ * every drawable DOM image. (Threads and the WASM module: ./host.ts.) No `node:*` import anywhere
+ * in this graph (checked by spec/browser/bundle.spec.ts).
  *
  * The project compiles without the DOM lib, so the few DOM APIs used are typed locally (dom.ts).
  */
 import { findRegistryEntry, REGISTRY, type RegistryEntry } from '../io/registry-entries.js';
 import { decodeImage, detectImageFormat } from '../io/image/decode.js';
-import { imageFromPixels } from '../io/image/input.js';
 import type { RgbImage } from '../io/image/image.js';
 import { formatError, integrityError, notFoundError, unsupportedError, usageError } from '../errors.js';
+import { host } from './host.js';
 import { bytesOfSource, describeSource, isBlob, isInMemorySource, isResponse, readResponse } from '../platform/sources.js';
-import type { ModelSource, ModelStore, Platform, PoolHost, PoolSupervisor, ResolveModelOptions, ResolvedModel, SupervisorInit, WasmSource } from '../platform/platform.js';
-import { dom, type DomWorker } from './dom.js';
+import type { ModelSource, ModelStore, Platform, ResolveModelOptions, ResolvedModel, RgbaPixels } from '../platform/platform.js';
+import { dom } from './dom.js';
 
 /** The Cache API cache that holds downloaded models (default `cache` of load()). */
 export const MODEL_CACHE_NAME = 'mobilenetv2-models';
-
-let warningHandler: ((message: string) => void) | null = null;
-/** Where library warnings go besides console.warn (e.g. a banner in your page). */
-export function onWarning(handler: ((message: string) => void) | null): void {
-  warningHandler = handler;
-}
 
 async function sha256Hex(bytes: Uint8Array): Promise<string | null> {
   const subtle = dom().crypto?.subtle;
@@ -39,7 +33,7 @@ async function verify(bytes: Uint8Array, expected: string | undefined, where: st
   const got = await sha256Hex(bytes);
   if (expected === undefined) return got;
   if (got === null) {
-    platform.warn(`${where}: sha256 not checked — SubtleCrypto needs a secure context (https or localhost)`);
+    host.warn(`${where}: sha256 not checked — SubtleCrypto needs a secure context (https or localhost)`);
     return null;
   }
   if (got !== expected.toLowerCase()) throw integrityError(`${where}: sha256 ${got}, expected ${expected}; refusing to use it`);
@@ -129,8 +123,8 @@ async function resolveModel(source: ModelSource, options: ResolveModelOptions): 
   return { bytes, path: name, entry: got === null ? null : REGISTRY.find((e) => e.sha256 === got) ?? null };
 }
 
-/** Draws any DOM image on a canvas and reads its RGBA pixels. */
-async function pixelsOf(image: unknown, source: string): Promise<RgbImage> {
+/** Draws any DOM image on a canvas and reads its RGBA pixels (image input turns them into RGB). */
+async function pixelsOf(image: unknown, source: string): Promise<RgbaPixels> {
   const d = dom();
   const img = image as { decode?: () => Promise<void>; complete?: boolean; naturalWidth?: number; videoWidth?: number; videoHeight?: number; width: number; height: number; displayWidth?: number; displayHeight?: number };
   if (typeof img.decode === 'function' && img.complete === false) await img.decode();
@@ -144,11 +138,11 @@ async function pixelsOf(image: unknown, source: string): Promise<RgbImage> {
   if (!ctx) throw unsupportedError(`${source}: no 2D canvas here to read the image's pixels`);
   ctx.drawImage(image, 0, 0, width, height);
   const data = ctx.getImageData(0, 0, width, height);
-  return imageFromPixels({ data: data.data, width, height, channels: 4 }, source);
+  return { data: data.data, width, height, channels: 4 };
 }
 
 /** Bytes we can decode ourselves (JPEG/PNG/BMP) are; others (WebP, GIF, AVIF…) go through the browser's decoder. */
-async function decodeBytes(bytes: Uint8Array, type: string, source: string, options: Parameters<Platform['readImage']>[1]): Promise<RgbImage> {
+async function decodeBytes(bytes: Uint8Array, type: string, source: string, options: Parameters<Platform['readImage']>[1]): Promise<RgbImage | RgbaPixels> {
   if (detectImageFormat(bytes) !== null) return decodeImage(bytes, source, options);
   const d = dom();
   if (d.createImageBitmap === undefined || d.Blob === undefined) return decodeImage(bytes, source, options); // its typed error names what was found
@@ -165,7 +159,7 @@ async function decodeBytes(bytes: Uint8Array, type: string, source: string, opti
   }
 }
 
-async function readImage(input: unknown, options: Parameters<Platform['readImage']>[1]): Promise<RgbImage> {
+async function readImage(input: unknown, options: Parameters<Platform['readImage']>[1]): Promise<RgbImage | RgbaPixels> {
   if (typeof input === 'string' || input instanceof URL) {
     const text = String(input);
     if (text === '') throw usageError('image URL is empty');
@@ -196,89 +190,9 @@ async function readImage(input: unknown, options: Parameters<Platform['readImage
   );
 }
 
-async function wasmModuleBytes(override: WasmSource | null, shared: boolean): Promise<Uint8Array> {
-  if (override instanceof Uint8Array) return override;
-  if (override instanceof ArrayBuffer) return new Uint8Array(override);
-  // Literal `new URL('…', import.meta.url)` so that Vite, webpack and Parcel emit the files as assets.
-  const url = override !== null
-    ? new URL(String(override), baseUrl()).href
-    : shared
-      ? new URL('../../kernels/wasm/build/mobilenetv2-simd.wasm', import.meta.url).href
-      : new URL('../../kernels/wasm/build/mobilenetv2-simd-st.wasm', import.meta.url).href;
-  let res;
-  try {
-    res = await dom().fetch!(url);
-  } catch (e) {
-    throw notFoundError(`wasm-simd: kernel module ${url} could not be fetched (${e instanceof Error ? e.message : String(e)}); pass load({ wasm: { ${shared ? 'shared' : 'single'}: url or bytes } })`);
-  }
-  if (!res.ok) throw notFoundError(`wasm-simd: kernel module ${url}: HTTP ${res.status}; serve it with the page or pass load({ wasm: { ${shared ? 'shared' : 'single'}: url or bytes } })`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-let workerUrlOverride: string | URL | null = null;
-/** Where the Web Worker script (wasm-worker-web.mjs) is served from, when not next to the library. */
-export function setWorkerUrl(url: string | URL | null): void {
-  workerUrlOverride = url;
-}
-
-class WebSupervisor implements PoolSupervisor {
-  private readonly workers: DomWorker[] = [];
-
-  constructor(init: SupervisorInit, onExit: (reason: string) => void) {
-    const d = dom();
-    if (d.Worker === undefined) throw unsupportedError('wasm-simd: this page has no Web Workers');
-    for (let slot = 0; slot < init.count; slot++) {
-      const w = workerUrlOverride !== null
-        ? new d.Worker(workerUrlOverride, { type: 'module' })
-        : new d.Worker(new URL('../../kernels/wasm/build/wasm-worker-web.mjs', import.meta.url), { type: 'module' });
-      // A script that fails to load never becomes READY: its slot is marked FAILED (rows stay on the main thread).
-      w.onerror = (e: { message?: string }) => {
-        const i32 = new Int32Array(init.ctrl);
-        const base = init.layout.SLOT_BASE! + slot * init.layout.SLOT_SIZE!;
-        if (Atomics.load(i32, base + init.layout.STATE!) === init.layout.STARTING) {
-          Atomics.store(i32, base + init.layout.STATE!, init.layout.FAILED!);
-          Atomics.add(i32, init.layout.EVENT!, 1);
-          onWarn(`wasm-simd: a Web Worker failed to start (${e.message ?? 'script error'}); its share runs on the main thread`);
-        }
-      };
-      w.postMessage({ ...init.computeData, layout: init.layout, ctrl: init.ctrl, errors: init.errors, slot, base: init.layout.SLOT_BASE! + slot * init.layout.SLOT_SIZE! });
-      this.workers.push(w);
-    }
-    void onExit; // Web Workers have no supervisor that could stop on its own.
-  }
-
-  ref(): void {}
-  unref(): void {}
-  terminateWorker(slot: number): void {
-    this.workers[slot]?.terminate();
-  }
-  shutdown(): Promise<void> {
-    for (const w of this.workers) w.terminate();
-    return Promise.resolve();
-  }
-}
-
-function onWarn(message: string): void {
-  platform.warn(message);
-}
-
-const pool: PoolHost = {
-  // Atomics.wait is forbidden on a page's main thread; inside a worker it is fine.
-  canBlock: dom().document === undefined,
-  startSupervisor: (init, onExit) => new WebSupervisor(init, onExit),
-  machineLoad: () => null,
-};
-
 export const platform: Platform = {
   name: 'browser',
   resolveModel,
   readImage,
-  wasmModuleBytes,
-  hardwareConcurrency: () => dom().navigator?.hardwareConcurrency ?? 1,
-  threadsAvailable: () => dom().crossOriginIsolated === true && typeof SharedArrayBuffer === 'function',
-  warn(message) {
-    console.warn(`mobilenetv2: ${message}`);
-    warningHandler?.(message);
-  },
-  pool,
+  warn: host.warn,
 };

@@ -1,30 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * What the library needs from the JavaScript host, in one small interface, so that everything
- * else (api.ts, the backends, image input) is the same code in Node and in a browser.
+ * What the application tier (api.ts, image input) needs from the JavaScript host: model bytes from
+ * any source and images from host objects, so that the same code runs in Node and in a browser.
+ * (The backends' half — WASM bytes, worker threads — is src/platform/host.ts, `#host`.)
  *
  * The implementation is chosen by the package's `imports` field (`#platform`, package.json):
- * the `node` condition gives src/node/platform.ts (files, the registry cache, worker_threads,
- * node:crypto), every other environment src/browser/platform.ts (fetch, SubtleCrypto, the Cache
- * API, Web Workers, canvas). A browser bundle therefore never sees a `node:*` import.
+ * the `node` condition gives src/node/platform.ts (files, the registry cache, node:crypto), every
+ * other environment src/browser/platform.ts (fetch, SubtleCrypto, the Cache API, canvas). A
+ * browser bundle therefore never sees a `node:*` import.
  */
 import type { RegistryEntry } from '../io/registry-entries.js';
 import type { RgbImage, DecodeOptions } from '../io/image/image.js';
+import type { BlobLike, ResponseLike } from './host.js';
 
-/** The parts of the DOM's Blob / Response the library uses (the project compiles without the DOM lib). */
-export interface BlobLike {
-  readonly size: number;
-  readonly type: string;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-export interface ResponseLike {
-  readonly ok: boolean;
-  readonly status: number;
-  readonly url: string;
-  readonly headers: { get(name: string): string | null };
-  readonly body: unknown;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
+export type { BlobLike, ResponseLike };
 
 /**
  * Where a model comes from. Node: a registry name or a .tflite path. Browser: a URL (string or
@@ -61,32 +50,12 @@ export interface ResolvedModel {
   readonly entry: RegistryEntry | null;
 }
 
-/** Thread support for the wasm-simd worker pool (src/backend/wasm-pool.ts). */
-export interface PoolHost {
-  /**
-   * Starts the supervised compute workers. `init` is the supervisor's data (control block, slots,
-   * compute data); `onExit(reason)` fires if the mechanism itself stops.
-   */
-  startSupervisor(init: SupervisorInit, onExit: (reason: string) => void): PoolSupervisor;
-  /** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
-  readonly canBlock: boolean;
-  /** Busy and total CPU time of the machine and this process's own, or null where unknown. */
-  machineLoad(): { busy: number; total: number; cores: number; ownUs: number } | null;
-}
-export interface SupervisorInit {
-  readonly ctrl: SharedArrayBuffer;
-  readonly errors: SharedArrayBuffer;
-  readonly layout: Readonly<Record<string, number>>;
-  readonly count: number;
-  readonly computeData: Readonly<Record<string, unknown>>;
-}
-export interface PoolSupervisor {
-  /** Keep the process alive while awaiting (Node); no-op elsewhere. */
-  ref(): void;
-  unref(): void;
-  terminateWorker(slot: number): void;
-  /** Stops every worker; resolves when they are gone. */
-  shutdown(): Promise<void>;
+/** 8-bit RGBA pixels read from a browser image object (canvas getImageData). */
+export interface RgbaPixels {
+  readonly data: Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 4;
 }
 
 export interface Platform {
@@ -97,17 +66,7 @@ export interface Platform {
    * Images the portable code cannot read itself: a path (Node) or URL (browser), a Blob/File,
    * an HTMLImageElement, ImageBitmap, canvas or video frame (browser).
    */
-  readImage(input: unknown, options: DecodeOptions & { source?: string }): Promise<RgbImage>;
-  /** The bytes of the WASM kernel module (default location or the configured override). */
-  wasmModuleBytes(override: WasmSource | null, shared: boolean): Promise<Uint8Array>;
-  /** Logical CPUs available. */
-  hardwareConcurrency(): number;
-  /** True when shared memory can be handed to workers here (browser: crossOriginIsolated). */
-  threadsAvailable(): boolean;
-  /** A warning the user must see (Node: process warning; browser: console.warn). */
+  readImage(input: unknown, options: DecodeOptions & { source?: string }): Promise<RgbImage | RgbaPixels>;
+  /** A warning the user must see (the host's: src/platform/host.ts). */
   warn(message: string): void;
-  readonly pool: PoolHost | null;
 }
-
-/** Where the WASM module comes from when the default location does not fit (bundlers, offline pages). */
-export type WasmSource = string | URL | Uint8Array | ArrayBuffer;

@@ -4,7 +4,7 @@
  * and a fetch Response (read with progress). Portable: no DOM or Node types, only the shapes.
  */
 import { notFoundError, usageError } from '../errors.js';
-import type { BlobLike, ResponseLike } from './platform.js';
+import type { BlobLike, ResponseLike } from './host.js';
 
 export type InMemorySource = Uint8Array | ArrayBuffer | BlobLike | ResponseLike;
 

@@ -140,5 +140,6 @@ function isImageSource(v: unknown): v is ImageSource {
 /** Any input, including a file path (Node), a URL, Blob or browser image object (browser), to RgbImage. */
 export async function loadImage(input: ImageInput, options: ImageInputOptions = {}): Promise<RgbImage> {
   if (isImageSource(input)) return toRgbImage(input, options);
-  return platform.readImage(input, options);
+  const read = await platform.readImage(input, options);
+  return 'format' in read ? read : imageFromPixels(read, options.source ?? '<image>');
 }
