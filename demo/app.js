@@ -178,7 +178,7 @@ $('snap').onclick = async () => setImage(await createImageBitmap($('video')), 'c
 // Running the model's head
 
 function vocColor(id) {
-  // PASCAL VOC colormap (bit-interleaved), the palette renderOverlay uses.
+  // PASCAL VOC colormap (bit-interleaved), the palette renderOverlay uses; here for detection boxes.
   let r = 0, g = 0, b = 0;
   for (let s = 7, c = id; c > 0 && s >= 0; s--, c >>= 3) {
     r |= (c & 1) << s; g |= ((c >> 1) & 1) << s; b |= ((c >> 2) & 1) << s;
@@ -210,8 +210,8 @@ async function run() {
       drawRgb({ ...lib.renderOverlay(state.image, seg.classMap, 0.5), width: state.image.width, height: state.image.height });
       for (const e of seg.legend.filter((x) => x.pixels > 0)) {
         const li = document.createElement('li');
-        li.innerHTML = `<span class="swatch" style="background:${vocColor(e.id)}"></span>`;
-        li.append(`${e.label} — ${(e.fraction * 100).toFixed(1)} % of pixels`);
+        li.innerHTML = `<span class="swatch" style="background:rgb(${e.color.join(',')})"></span>`;
+        li.append(`${e.name} — ${(e.fraction * 100).toFixed(1)} % of pixels`);
         $('legend').append(li);
       }
       $('timing').textContent = `${ms.toFixed(1)} ms per image · ${b.name}, ${b.threads ?? 1} thread(s)${first}`;
