@@ -23,7 +23,10 @@ import type { MemoryExecution, MemoryNetwork } from './model/memory-plan.js';
 import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
-import { DEFAULT_CLASSIFIER, resolveModel, type RegistryEntry } from './io/registry.js';
+import { DEFAULT_CLASSIFIER, type RegistryEntry } from './io/registry-entries.js';
+import { platform } from '#platform';
+import type { ModelSource, ResolveModelOptions } from './platform/platform.js';
+import { setKernelModuleSource, type KernelModuleSource } from './backend/wasm-module.js';
 import { indexLabels, labelSetForClasses, labelsFor, type Labels } from './io/labels.js';
 import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
@@ -39,9 +42,14 @@ export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
 /** How load() runs networks unless told otherwise (see LoadOptions.memory). */
 export const MEMORY_DEFAULT: MemoryExecution = 'layerwise';
 
-export interface LoadOptions {
-  /** Registry name or path to a .tflite file. Default: the registry's default classifier. */
-  model?: string;
+export interface LoadOptions extends ResolveModelOptions {
+  /**
+   * Registry name or path to a .tflite file (Node), a URL (browser), or the file itself: bytes,
+   * a Blob/File, a fetch Response. Default: the registry's default classifier.
+   */
+  model?: ModelSource;
+  /** Where the WASM kernel module is read from, when not next to the library (bundlers, offline pages). */
+  wasm?: KernelModuleSource;
   /** Which backend runs the layers. Default 'auto': WASM SIMD when the host has it (checked against the scalar oracle at start-up), else optimised TypeScript; 'scalar' is the oracle itself. */
   backend?: BackendKind;
   threads?: number;
@@ -278,7 +286,8 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
 
 /** Loads a model by registry name or path; see the file comment for an example. */
 export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
-  const resolved = await resolveModel(options.model ?? DEFAULT_CLASSIFIER, { allowDownload: options.allowDownload, log: options.log });
+  if (options.wasm !== undefined) setKernelModuleSource(options.wasm);
+  const resolved = await platform.resolveModel(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path);
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
   const memory = options.memory ?? MEMORY_DEFAULT;
