@@ -18,10 +18,15 @@ import type { Backend } from './backend/backend.js';
 import { createScalarBackend } from './backend/scalar.js';
 import { forward } from './model/forward.js';
 import { deeplabForward } from './model/deeplab.js';
+import { memoryExecutionFor, type MemoryStats } from './model/memory-efficient.js';
+import type { MemoryExecution, MemoryNetwork } from './model/memory-plan.js';
 import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
-import { DEFAULT_CLASSIFIER, resolveModel, type RegistryEntry } from './io/registry.js';
+import { DEFAULT_CLASSIFIER, type RegistryEntry } from './io/registry-entries.js';
+import { platform } from '#platform';
+import type { ModelSource, ResolveModelOptions } from './platform/platform.js';
+import { setKernelModuleSource, type KernelModuleSource } from './backend/wasm-module.js';
 import { indexLabels, labelSetForClasses, labelsFor, type Labels } from './io/labels.js';
 import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
@@ -34,9 +39,17 @@ import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle
 
 export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
 
-export interface LoadOptions {
-  /** Registry name or path to a .tflite file. Default: the registry's default classifier. */
-  model?: string;
+/** How load() runs networks unless told otherwise (see LoadOptions.memory). */
+export const MEMORY_DEFAULT: MemoryExecution = 'layerwise';
+
+export interface LoadOptions extends ResolveModelOptions {
+  /**
+   * Registry name or path to a .tflite file (Node), a URL (browser), or the file itself: bytes,
+   * a Blob/File, a fetch Response. Default: the registry's default classifier.
+   */
+  model?: ModelSource;
+  /** Where the WASM kernel module is read from, when not next to the library (bundlers, offline pages). */
+  wasm?: KernelModuleSource;
   /** Which backend runs the layers. Default 'auto': WASM SIMD when the host has it (checked against the scalar oracle at start-up), else optimised TypeScript; 'scalar' is the oracle itself. */
   backend?: BackendKind;
   threads?: number;
@@ -47,6 +60,12 @@ export interface LoadOptions {
   profile?: ProfileName;
   /** Single overrides on top of the profile: resize, centralCrop, fit, normalization. */
   conventions?: Pick<ConventionOverrides, 'resize' | 'centralCrop' | 'fit' | 'normalization'>;
+  /**
+   * 'efficient' (paper §5.1): fused bottlenecks in a measured arena, the expanded tensors never
+   * materialised; 'layerwise': every layer's output materialised. Outputs are bit-identical.
+   * Default: MEMORY_DEFAULT.
+   */
+  memory?: MemoryExecution;
 }
 
 export interface Prediction {
@@ -121,7 +140,28 @@ export class MobileNetV2Model {
     readonly path: string,
     private readonly backend: Backend,
     private readonly conventionChoice: { profile?: ProfileName; overrides?: LoadOptions['conventions'] } = {},
+    readonly memory: MemoryExecution = MEMORY_DEFAULT,
   ) {}
+
+  private execution: { backend: Backend; stats: () => MemoryStats } | null = null;
+
+  /** The backend the network runs on: the memory-efficient wrapper (memory: 'efficient') or the backend itself. */
+  private get runner(): Backend {
+    if (this.memory === 'layerwise') return this.backend;
+    if (this.execution === null) {
+      const m = this.imported;
+      const net: MemoryNetwork = m.head === 'deeplab' && m.deeplab ? { head: 'deeplab', plan: m.deeplab }
+        : m.head === 'ssdlite' && m.ssdlite ? { head: 'ssdlite', plan: m.ssdlite.plan }
+        : { head: 'classifier', plan: m.plan };
+      this.execution = memoryExecutionFor(this.backend, net, { memory: this.memory });
+    }
+    return this.execution.backend;
+  }
+
+  /** Activation memory of the last run (memory: 'efficient'): measured arena high-water mark, tile scratch, fused blocks; null otherwise. */
+  memoryStats(): MemoryStats | null {
+    return this.execution?.stats() ?? null;
+  }
 
   get plan(): MobileNetV2Plan { return this.imported.plan; }
   get summary(): string { return this.imported.summary; }
@@ -180,7 +220,7 @@ export class MobileNetV2Model {
     if (this.imported.head !== 'classifier') throw unsupportedError(`${this.name} is a ${this.imported.head} model; classify needs a classifier`);
     const { tensor, record } = await this.prepare(image);
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { output } = forward(this.backend, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
+    const { output } = forward(this.runner, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
     const logits = output.data;
     const probabilities = new Float32Array(logits.length);
     f32Softmax(probabilities, logits, { rows: 1, cols: logits.length });
@@ -200,7 +240,7 @@ export class MobileNetV2Model {
     if (this.imported.head !== 'deeplab' || !dl) throw unsupportedError(`${this.name} is a ${this.imported.head} model; segment needs a Mobile DeepLabv3 model`);
     const { img, tensor, record } = await this.prepare(image);
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { logits } = deeplabForward(this.backend, dl, this.imported.weights, tensor, [1, h, w, 3]);
+    const { logits } = deeplabForward(this.runner, dl, this.imported.weights, tensor, [1, h, w, 3]);
     const seg = segmentationFromLogits(logits, record, { labels: this.labels.size === logits.shape[3] ? Array.from({ length: this.labels.size }, (_, i) => this.labels.name(i)) : undefined, ...options });
     return { ...seg, image: img, preprocessing: record, conventions: this.conventions() };
   }
@@ -214,7 +254,7 @@ export class MobileNetV2Model {
 
   /** Object detection with an SSDLite model (detect.ts): boxes, labels, scores, raw outputs. */
   async detect(image: ImageInput | RgbImage, options: DetectOptions = {}): Promise<DetectResult> {
-    return detectImage(this, this.backend, image, options);
+    return detectImage(this, this.runner, image, options);
   }
 
   /**
@@ -246,10 +286,16 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
 
 /** Loads a model by registry name or path; see the file comment for an example. */
 export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
-  const resolved = await resolveModel(options.model ?? DEFAULT_CLASSIFIER, { allowDownload: options.allowDownload, log: options.log });
+  if (options.wasm !== undefined) setKernelModuleSource(options.wasm);
+  const resolved = await platform.resolveModel(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path);
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
-  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions });
+  const memory = options.memory ?? MEMORY_DEFAULT;
+  if (memory !== 'efficient' && memory !== 'layerwise') {
+    backend.dispose();
+    throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
+  }
+  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, memory);
   try {
     model.conventions(); // a bad profile or override fails here, not at the first image
   } catch (e) {

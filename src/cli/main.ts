@@ -13,6 +13,7 @@ import { compareCommand } from './commands/compare.js';
 import { vectorsCommand } from './commands/vectors.js';
 import { checkVectorsCommand } from './commands/check-vectors.js';
 import { segmentCommand } from './commands/segment.js';
+import { teachCommand } from './commands/teach.js';
 import type { Command, CliIo } from './command.js';
 
 export type { Command, CliIo } from './command.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   compare: compareCommand,
   vectors: vectorsCommand,
   'check-vectors': checkVectorsCommand,
+  teach: teachCommand,
 };
 
 function helpText(): string {

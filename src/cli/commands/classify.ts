@@ -11,6 +11,7 @@ const USAGE = `usage: mobilenetv2 classify IMAGE... [--model NAME|PATH] [--top K
                           [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
                           [--profile torchvision|tf-slim|keras|tflite] [--resize R] [--crop F]
                           [--normalization N] [--self-check [--self-check-threshold X]]
+                          [--memory efficient|layerwise]
 
 Classifies JPEG, PNG or BMP images with a MobileNetV2 TFLite classifier and prints the top-K
 classes with their probabilities.
@@ -29,6 +30,9 @@ classes with their probabilities.
                  nearest-align-corners, nearest-asymmetric
   --crop F       override: central crop fraction in (0, 1] (TF-slim eval: 0.875)
   --normalization N  override: tf-inception ([-1, 1]), torch-imagenet, unit ([0, 1]), raw-uint8
+  --memory M     layerwise (default) or efficient: fused bottlenecks (paper §5.1), the expanded
+                 tensors never materialised; bit-identical results; with the option given, the
+                 measured activation peak is printed on stderr
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
                  if any diverges beyond the derived bound (× --self-check-threshold, default 1)`;
 
@@ -40,7 +44,7 @@ export const classifyCommand: Command = {
       model: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
-      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' },
+      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, memory: { type: 'string' },
     }, true);
     if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
@@ -52,10 +56,11 @@ export const classifyCommand: Command = {
     const resize = choiceOption<ExplicitResizeMethod>('classify', 'resize', resizeRaw, ['bilinear-half-pixel', 'bilinear-align-corners', 'bilinear-asymmetric', 'nearest-half-pixel', 'nearest-align-corners', 'nearest-asymmetric']);
     const centralCrop = numberOption('classify', 'crop', values.crop, (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
     const normalization = choiceOption<NormalizationName>('classify', 'normalization', values.normalization, ['tf-inception', 'torch-imagenet', 'unit', 'raw-uint8']);
+    const memory = choiceOption<'efficient' | 'layerwise'>('classify', 'memory', values.memory, ['efficient', 'layerwise']);
     const threshold = numberOption('classify', 'self-check-threshold', values['self-check-threshold'], (v) => v > 0, 'a positive number') ?? 1;
     const model = await load({
       model: (values.model as string | undefined) ?? DEFAULT_CLASSIFIER, backend, threads, log: (m) => io.err(m),
-      profile, conventions: { resize, centralCrop, normalization },
+      profile, conventions: { resize, centralCrop, normalization }, memory,
     });
     try {
       if (profile || resize || centralCrop !== undefined || normalization) io.err(`conventions: ${describeConventions(model.conventions())}`);
@@ -72,6 +77,8 @@ export const classifyCommand: Command = {
         }
       }
       if (values.json) io.out(JSON.stringify(results, null, 2));
+      const mem = model.memoryStats();
+      if (memory !== undefined && mem) io.err(`memory: peak activations ${mem.peakBytes.toLocaleString('en-US')} B (arena high-water mark incl. tile scratch ${mem.tileScratchBytes.toLocaleString('en-US')} B, + input); ${mem.fusedBlocks} fused blocks`);
     } finally {
       model.dispose();
     }

@@ -5,8 +5,9 @@ import { buildPlan } from '../../model/plan.js';
 import { formatInfo, planInfo } from '../../model/info.js';
 import { ssdliteInfoText } from '../../model/ssd/info-report.js';
 import { deeplabInfoText } from '../../model/deeplab-info.js';
+import { memoryInfoText } from '../../model/memory-report.js';
 
-const USAGE = `usage: mobilenetv2 info [--head classifier|ssdlite|deeplab] [--width W] [--resolution R] [--classes K] [--padding symmetric|tf-same] [--json]
+const USAGE = `usage: mobilenetv2 info [--head classifier|ssdlite|deeplab] [--width W] [--resolution R] [--classes K] [--padding symmetric|tf-same] [--memory] [--json]
 
 Prints the layer table of MobileNetV2 (name, operator, t/c/n/s, input and output shape, params,
 MAdds) and the totals. params = conv weights + BN γ/β + classifier weight and bias (torchvision's
@@ -25,6 +26,9 @@ count); MAdds = conv and FC multiply-accumulates for one image (the TF-slim conv
                    branches (plain, as in the paper's Table 7 rows; with --separable, DeepLab's
                    separable ones); its JSON adds head, outputStride, aspp, atrousRates, depth,
                    featureShape, headParams, headMadds
+  --memory         activation bytes per layer under layer-by-layer and memory-efficient execution
+                   (paper §5.1: fused bottlenecks), the peak and Eq. (2) of each, the stem trick,
+                   and for the classifier the paper's Table 3 beside ours (--json: the raw report)
   --json           print { width, resolution, classes, params, madds, layers: [...] }`;
 
 export const infoCommand: Command = {
@@ -34,12 +38,22 @@ export const infoCommand: Command = {
     const { values } = parse('info', argv, {
       width: { type: 'string' }, resolution: { type: 'string' }, classes: { type: 'string' },
       padding: { type: 'string' }, json: { type: 'boolean' }, head: { type: 'string' },
-      os: { type: 'string' }, aspp: { type: 'boolean' }, separable: { type: 'boolean' },
+      os: { type: 'string' }, aspp: { type: 'boolean' }, separable: { type: 'boolean' }, memory: { type: 'boolean' },
     });
     const head = choiceOption('info', 'head', values.head, ['classifier', 'ssdlite', 'deeplab'] as const);
     const width = numberOption('info', 'width', values.width, (v) => v > 0, 'a positive number');
     const resolution = numberOption('info', 'resolution', values.resolution, (v) => Number.isInteger(v) && v >= 32, 'an integer ≥ 32');
     const classes = numberOption('info', 'classes', values.classes, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+    if (values.memory) {
+      const os = choiceOption('info', 'os', values.os, ['8', '16'] as const);
+      const padding = values.padding as 'symmetric' | 'tf-same' | undefined;
+      io.out(memoryInfoText({
+        head: head ?? 'classifier', width, resolution, classes, padding,
+        outputStride: os === undefined ? undefined : os === '8' ? 8 : 16,
+        aspp: values.aspp ? (values.separable ? 'separable' : 'plain') : 'none',
+      }, values.json === true));
+      return 0;
+    }
     if (head === 'ssdlite') {
       io.out(ssdliteInfoText({ width, resolution, classes, padding: values.padding as 'symmetric' | 'tf-same' | undefined }, values.json === true));
       return 0;
