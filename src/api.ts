@@ -21,7 +21,7 @@ import { deeplabForward } from './model/deeplab.js';
 import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
-import { DEFAULT_CLASSIFIER, resolveModel, type RegistryEntry } from './io/registry.js';
+import { DEFAULT_CLASSIFIER, REGISTRY, resolveModel, sha256Hex, type RegistryEntry, type ResolvedModel } from './io/registry.js';
 import { indexLabels, labelSetForClasses, labelsFor, type Labels } from './io/labels.js';
 import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
@@ -35,8 +35,12 @@ import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle
 export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
 
 export interface LoadOptions {
-  /** Registry name or path to a .tflite file. Default: the registry's default classifier. */
-  model?: string;
+  /**
+   * Registry name, path to a .tflite file, or the bytes of one (Buffer, Uint8Array, ArrayBuffer:
+   * e.g. fetched or bundled; a file whose sha256 matches a registry model gets that entry's
+   * conventions). Default: the registry's default classifier.
+   */
+  model?: string | Uint8Array | ArrayBuffer;
   /** Which backend runs the layers. Default 'auto': WASM SIMD when the host has it (checked against the scalar oracle at start-up), else optimised TypeScript; 'scalar' is the oracle itself. */
   backend?: BackendKind;
   threads?: number;
@@ -212,7 +216,18 @@ export class MobileNetV2Model {
     return (await this.infer(image)).predictions.slice(0, k);
   }
 
-  /** Object detection with an SSDLite model (detect.ts): boxes, labels, scores, raw outputs. */
+  /**
+   * Object detection with an SSDLite model (detect.ts). Returns a DetectResult:
+   *
+   * ```ts
+   * { detections: [{ label, classIndex, score, box: { ymin, xmin, ymax, xmax } (normalised),
+   *                  boxPixels: { x, y, width, height } (original image pixels, top-left corner),
+   *                  scores: Float32Array (every class), slot, anchorIndex }],   // best first
+   *   image: { width, height }, labelSet: 'coco-91' | 'index',
+   *   boxEncodings: Float32Array [A, 4], classLogits: Float32Array [A, K], anchors,
+   *   preprocessing, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … } }
+   * ```
+   */
   async detect(image: ImageInput | RgbImage, options: DetectOptions = {}): Promise<DetectResult> {
     return detectImage(this, this.backend, image, options);
   }
@@ -244,9 +259,21 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
   return createBackend(kind, { threads });
 }
 
-/** Loads a model by registry name or path; see the file comment for an example. */
+/** A model given by name, path or bytes → its bytes, a display name and its registry entry (if any). */
+async function resolveModelSource(model: string | Uint8Array | ArrayBuffer, options: LoadOptions): Promise<ResolvedModel> {
+  if (typeof model === 'string') return resolveModel(model, { allowDownload: options.allowDownload, log: options.log });
+  if (!(model instanceof Uint8Array) && !(model instanceof ArrayBuffer)) {
+    throw usageError(`load: model must be a registry name, a .tflite path or the file's bytes (Uint8Array, Buffer, ArrayBuffer), got ${model === null ? 'null' : typeof model}`);
+  }
+  const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
+  const digest = sha256Hex(bytes);
+  const entry = REGISTRY.find((e) => e.sha256 === digest) ?? null;
+  return { bytes, path: entry ? entry.name : `<${bytes.byteLength}-byte model>`, entry };
+}
+
+/** Loads a model by registry name, path or bytes; see the file comment for an example. */
 export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
-  const resolved = await resolveModel(options.model ?? DEFAULT_CLASSIFIER, { allowDownload: options.allowDownload, log: options.log });
+  const resolved = await resolveModelSource(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path);
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
   const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
+import { threadsOption } from '../options.js';
 import { load, type BackendKind } from '../../api.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
@@ -45,7 +46,7 @@ export const classifyCommand: Command = {
     if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
     const backend = choiceOption<BackendKind>('classify', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
-    const threads = numberOption('classify', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
+    const threads = threadsOption('classify', values.threads, (m) => io.err(m));
     const profile = values.profile === undefined ? undefined : parseProfileName(values.profile);
     // 'half-pixel' etc. alone mean the bilinear kernel.
     const resizeRaw = typeof values.resize === 'string' && ['half-pixel', 'align-corners', 'asymmetric'].includes(values.resize) ? `bilinear-${values.resize}` : values.resize;
@@ -58,6 +59,8 @@ export const classifyCommand: Command = {
       profile, conventions: { resize, centralCrop, normalization },
     });
     try {
+      const classes = model.plan.classifier?.classes ?? 0;
+      if (topK > classes) throw usageError(`classify: --top ${topK} is more than the ${classes} classes of ${model.name}`);
       if (profile || resize || centralCrop !== undefined || normalization) io.err(`conventions: ${describeConventions(model.conventions())}`);
       if (values['self-check']) io.err((await model.selfCheck({ image: positionals[0]!, threshold })).summary);
       const results = [];
@@ -67,7 +70,7 @@ export const classifyCommand: Command = {
         if (values.json) {
           results.push({ image, model: model.name, predictions, preprocessing: r.preprocessing, conventions: r.conventions });
         } else {
-          io.out(`${image}  (${model.name})`);
+          io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name})`);
           for (const p of predictions) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
         }
       }

@@ -14,6 +14,7 @@ import {
 import { writeFileBytes } from '../../io/files.js';
 import { readTfliteModel } from '../../io/tflite/model.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 convert --to tflite (--weights W.safetensors | --random-seed N) --out MODEL.tflite
                          [--head classifier|deeplab|ssdlite] [--width W] [--resolution R] [--classes K]
@@ -57,6 +58,7 @@ export const convertCommand: Command = {
     const to = choiceOption('convert', 'to', values.to, ['tflite'] as const);
     if (to === undefined) throw usageError("convert: --to tflite is required (see 'mobilenetv2 help convert')");
     if (typeof values.out !== 'string') throw usageError("convert: --out MODEL.tflite is required (see 'mobilenetv2 help convert')");
+    checkOutputFile('convert', 'out', values.out);
     const weightsPath = values.weights as string | undefined;
     const seed = numberOption('convert', 'random-seed', values['random-seed'], (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer from 0 to 2^32 − 1');
     if ((weightsPath === undefined) === (seed === undefined)) throw usageError('convert: give exactly one of --weights W.safetensors and --random-seed N');

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
+import { threadsOption } from '../options.js';
+import { checkOutputFile, PNG_OUTPUT } from '../paths.js';
 import { load, type BackendKind } from '../../api.js';
 import type { NmsMode } from '../../detect.js';
 import { loadImage } from '../../io/image/input.js';
@@ -51,8 +53,9 @@ export const detectCommand: Command = {
     const maxDetections = numberOption('detect', 'max', values.max, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
     const nms = choiceOption<NmsMode>('detect', 'nms', values.nms, ['tflite', 'per-class', 'class-agnostic']);
     const backend = choiceOption<BackendKind>('detect', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
-    const threads = numberOption('detect', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
+    const threads = threadsOption('detect', values.threads, (m) => io.err(m));
     const imagePath = positionals[0]!;
+    if (typeof values.out === 'string') checkOutputFile('detect', 'out', values.out, PNG_OUTPUT);
     // Decode first: a bad image is reported before the (slower) model load.
     const img = await loadImage(imagePath);
     const model = await load({ model: values.model, backend, threads, allowDownload: false, log: (m) => io.err(m) });

@@ -2,6 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
+import { threadsOption } from '../options.js';
+import { checkOutputFile, PNG_OUTPUT } from '../paths.js';
 import { load, type BackendKind } from '../../api.js';
 import { DEFAULT_SEGMENTER, modelsDir } from '../../io/registry.js';
 import { encodePng } from '../../io/image/decode.js';
@@ -37,8 +39,10 @@ export const segmentCommand: Command = {
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
     const backend = choiceOption<BackendKind>('segment', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
-    const threads = numberOption('segment', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
+    const threads = threadsOption('segment', values.threads, (m) => io.err(m));
     const image = positionals[0]!;
+    if (typeof values.out === 'string') checkOutputFile('segment', 'out', values.out, PNG_OUTPUT);
+    if (typeof values.mask === 'string') checkOutputFile('segment', 'mask', values.mask, PNG_OUTPUT);
     const model = await load({ model: (values.model as string | undefined) ?? DEFAULT_SEGMENTER, backend, threads, log: (m) => io.err(m) });
     try {
       const r = await model.segment(image, { interpolation });
@@ -54,7 +58,7 @@ export const segmentCommand: Command = {
       if (values.json) {
         io.out(JSON.stringify({ image, model: model.name, width, height, classes, policy: r.policy, preprocessing: r.preprocessing }, null, 2));
       } else {
-        io.out(`${image}  (${model.name}, ${width}x${height})`);
+        io.out(`${image}  ${width}x${height}  (${model.name})`);
         for (const c of classes) io.out(`  ${(c.fraction * 100).toFixed(2).padStart(6)}%  ${String(c.id).padStart(2)}  ${c.name}`);
         if (values.out) io.out(`overlay: ${values.out}`);
         if (values.mask) io.out(`class ids: ${values.mask}`);
