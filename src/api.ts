@@ -22,7 +22,10 @@ import { segmentationFromLogits, type Segmentation, type SegmentationOptions } f
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
 import { DEFAULT_CLASSIFIER, REGISTRY, resolveModel, sha256Hex, type RegistryEntry, type ResolvedModel } from './io/registry.js';
-import { indexLabels, labelSetForClasses, labelsFor, type Labels } from './io/labels.js';
+import { indexLabels, labelSetForClasses, labelsFor, labelsFromNames, type Labels } from './io/labels.js';
+import { metadataLabels, readTfliteMetadata, type ModelMetadataInfo, type TfliteMetadata } from './io/tflite/metadata.js';
+import { MobileNetV2Error } from './errors.js';
+import type { Normalization } from './io/image/preprocess.js';
 import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
 import type { RgbImage } from './io/image/image.js';
@@ -51,6 +54,12 @@ export interface LoadOptions {
   profile?: ProfileName;
   /** Single overrides on top of the profile: resize, centralCrop, fit, normalization. */
   conventions?: Pick<ConventionOverrides, 'resize' | 'centralCrop' | 'fit' | 'normalization'>;
+  /**
+   * Class names overriding the model's own (its TFLite metadata label file, else its registry
+   * entry or the list its class count implies): one name per output, or one fewer when output 0
+   * is the background. `source` names the list in the record and in errors (e.g. the file path).
+   */
+  labels?: readonly string[] | { readonly names: readonly string[]; readonly source: string };
 }
 
 export interface Prediction {
@@ -63,6 +72,8 @@ export interface Prediction {
 /** The full convention record (src/io/conventions.ts) plus what this model file adds. */
 export interface Conventions extends ConventionRecord {
   readonly labelSet: string;
+  /** Where the class names come from: '--labels FILE' / 'load({ labels })', the model's metadata file, the registry entry, or the class count. */
+  readonly labelSource: string;
   /** How the float input was obtained: 'dequantize-uint8' (real = scale·(q − zp)) or a normalization preset. */
   readonly input: string;
   readonly weights: 'float' | 'dequantized';
@@ -85,6 +96,20 @@ export interface SegmentResult extends Segmentation {
   readonly image: RgbImage;
   readonly preprocessing: PreprocessRecord;
   readonly conventions: Conventions;
+}
+
+/** What a model file declares about itself, plus labels given at load time. */
+export interface ModelDescription {
+  readonly metadata: TfliteMetadata | null;
+  readonly labels: { readonly names: readonly string[]; readonly source: string } | null;
+}
+
+/** The metadata's input NormalizationOptions as a custom preset ((x − mean) / std on 0..255 pixels), if any. */
+function metadataNormalization(md: ModelMetadataInfo | null): { normalization?: Normalization } {
+  const n = md?.inputs[0]?.normalization;
+  if (!n || n.mean.length === 0 || n.std.length === 0) return {};
+  const three = (v: readonly number[]): [number, number, number] => [v[0]!, v[1] ?? v[0]!, v[2] ?? v[0]!];
+  return { normalization: { name: 'custom', mean: three(n.mean), std: three(n.std), scale: 1 } };
 }
 
 /** Image preparation for an imported model, from its convention record. */
@@ -125,17 +150,34 @@ export class MobileNetV2Model {
     readonly path: string,
     private readonly backend: Backend,
     private readonly conventionChoice: { profile?: ProfileName; overrides?: LoadOptions['conventions'] } = {},
+    /** What the file declares about itself (TFLite Model Metadata), and labels given at load time. */
+    readonly described: ModelDescription = { metadata: null, labels: null },
   ) {}
+
+  /** The labels when they come from a file (metadata or load({ labels })), else null. */
+  get labelsFromFile(): Labels | null { return this.described.labels ? this.labels : null; }
+
+  /** The file's TFLite Model Metadata (name, version, licence, normalization, label files), or null. */
+  get metadata(): ModelMetadataInfo | null { return this.described.metadata?.metadata ?? null; }
 
   get plan(): MobileNetV2Plan { return this.imported.plan; }
   get summary(): string { return this.imported.summary; }
   get name(): string { return this.entry?.name ?? this.path; }
 
   get labels(): Labels {
-    const classes = this.imported.plan.classifier?.classes ?? this.imported.deeplab?.options.classes ?? 0;
-    const set = this.entry?.labels ?? labelSetForClasses(classes);
-    return set ? labelsFor(set) : indexLabels(classes);
+    return this.labelChoice().labels;
   }
+
+  private labelChoice(): { labels: Labels; source: string } {
+    // Detectors: one name per class slot (slot 0 = background), so classIndex k is slot k + 1.
+    const classes = this.imported.plan.classifier?.classes ?? this.imported.deeplab?.options.classes ?? this.imported.ssdlite?.plan.classes ?? 0;
+    const named = this.described.labels;
+    if (named) return { labels: labelsFromNames(named.names, classes, named.source), source: named.source };
+    const set = this.entry?.labels ?? labelSetForClasses(classes);
+    if (set) return { labels: labelsFor(set), source: this.entry?.labels ? 'the registry entry' : `implied by ${classes} classes` };
+    return { labels: indexLabels(classes), source: 'none: generic names' };
+  }
+
 
   /**
    * Every convention this model's results are computed with: the named profile (default: the
@@ -156,8 +198,10 @@ export class MobileNetV2Model {
       // Quantized inputs take raw pixels (the input quantization maps them to the model's range).
       ...(q && overrides.normalization === undefined ? { normalization: 'raw-uint8' as const } : {}),
       ...(profile === null && p ? { resize: p.resize, centralCrop: p.centralCrop, fit: p.fit, ...(q ? {} : { normalization: p.normalization }) } : {}),
+      ...(q ? {} : metadataNormalization(this.metadata)),
       notes: {
         padding: 'read from the TFLite graph', bnEps: 'BatchNorm is folded in the file', normalization: 'quantized input: the uint8 pixels go in as they are',
+        ...(q || !metadataNormalization(this.metadata).normalization ? {} : { normalization: "the file's TFLite metadata (NormalizationOptions)" }),
         resize: "the model's registry entry", centralCrop: "the model's registry entry", fit: "the model's registry entry",
       },
     };
@@ -165,6 +209,7 @@ export class MobileNetV2Model {
     return {
       ...record,
       labelSet: l.set,
+      labelSource: this.labelChoice().source,
       input: this.imported.input.quantization ? `dequantize-${this.imported.input.type.toLowerCase()} (scale ${this.imported.input.quantization.scale}, zero point ${this.imported.input.quantization.zeroPoint})` : 'normalization preset',
       weights: this.imported.quantized ? 'dequantized' : 'float',
     };
@@ -259,6 +304,30 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
   return createBackend(kind, { threads });
 }
 
+/**
+ * The file's TFLite metadata (a damaged metadata block is reported through `log` and ignored: the
+ * network itself is intact) and the label list: `options.labels`, else the metadata's label file.
+ */
+function describeModel(bytes: Uint8Array, source: string, options: LoadOptions): ModelDescription {
+  let metadata: TfliteMetadata | null = null;
+  let fromFile: { names: string[]; file: string } | null = null;
+  try {
+    metadata = readTfliteMetadata(bytes, source);
+    fromFile = metadataLabels(metadata, source);
+  } catch (e) {
+    if (!(e instanceof MobileNetV2Error)) throw e;
+    options.log?.(`warning: ${e.message}; the model's metadata is ignored`);
+  }
+  const given = options.labels;
+  if (given !== undefined) {
+    const names = Array.isArray(given) ? given : (given as { names: readonly string[] }).names;
+    const src = Array.isArray(given) ? 'load({ labels })' : (given as { source: string }).source;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw usageError('load: labels must be an array of strings or { names, source }');
+    return { metadata, labels: { names, source: src } };
+  }
+  return { metadata, labels: fromFile ? { names: fromFile.names, source: `${source}: metadata label file '${fromFile.file}'` } : null };
+}
+
 /** A model given by name, path or bytes → its bytes, a display name and its registry entry (if any). */
 async function resolveModelSource(model: string | Uint8Array | ArrayBuffer, options: LoadOptions): Promise<ResolvedModel> {
   if (typeof model === 'string') return resolveModel(model, { allowDownload: options.allowDownload, log: options.log });
@@ -275,10 +344,11 @@ async function resolveModelSource(model: string | Uint8Array | ArrayBuffer, opti
 export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
   const resolved = await resolveModelSource(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path);
+  const described = describeModel(resolved.bytes, resolved.path, options);
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
-  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions });
+  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, described);
   try {
-    model.conventions(); // a bad profile or override fails here, not at the first image
+    model.conventions(); // a bad profile, override or label list fails here, not at the first image
   } catch (e) {
     model.dispose();
     throw e;

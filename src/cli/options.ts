@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { numberOption } from './args.js';
+import { readFileBytes } from '../io/files.js';
+import { labelLines } from '../io/tflite/metadata.js';
 
 /**
  * `--threads N` (1..64). More threads than cores is allowed (a user may know better) but never
@@ -32,4 +34,11 @@ export function packageVersion(): string {
     dir = dirname(dir);
   }
   return 'unknown';
+}
+
+/** `--labels FILE`: one class name per line (the model's outputs, or one fewer when output 0 is the background). */
+export function labelsOption(raw: unknown): { names: string[]; source: string } | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const text = new TextDecoder('utf-8').decode(readFileBytes(raw, '--labels file', { maxBytes: 16 << 20 }));
+  return { names: labelLines(text), source: `--labels ${raw}` };
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { threadsOption } from '../options.js';
+import { labelsOption, threadsOption } from '../options.js';
 import { load, type BackendKind } from '../../api.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
@@ -11,7 +11,7 @@ import type { ExplicitResizeMethod, NormalizationName } from '../../io/image/pre
 const USAGE = `usage: mobilenetv2 classify IMAGE... [--model NAME|PATH] [--top K] [--json]
                           [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
                           [--profile torchvision|tf-slim|keras|tflite] [--resize R] [--crop F]
-                          [--normalization N] [--self-check [--self-check-threshold X]]
+                          [--normalization N] [--labels FILE] [--self-check [--self-check-threshold X]]
 
 Classifies JPEG, PNG or BMP images with a MobileNetV2 TFLite classifier and prints the top-K
 classes with their probabilities.
@@ -30,6 +30,9 @@ classes with their probabilities.
                  nearest-align-corners, nearest-asymmetric
   --crop F       override: central crop fraction in (0, 1] (TF-slim eval: 0.875)
   --normalization N  override: tf-inception ([-1, 1]), torch-imagenet, unit ([0, 1]), raw-uint8
+  --labels FILE  class names, one per line (as many as the model's outputs, or one fewer when
+                 output 0 is background); default: the model's TFLite metadata label file, else
+                 the registry's list
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
                  if any diverges beyond the derived bound (× --self-check-threshold, default 1)`;
 
@@ -41,7 +44,7 @@ export const classifyCommand: Command = {
       model: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
-      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' },
+      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, labels: { type: 'string' },
     }, true);
     if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
@@ -56,7 +59,7 @@ export const classifyCommand: Command = {
     const threshold = numberOption('classify', 'self-check-threshold', values['self-check-threshold'], (v) => v > 0, 'a positive number') ?? 1;
     const model = await load({
       model: (values.model as string | undefined) ?? DEFAULT_CLASSIFIER, backend, threads, log: (m) => io.err(m),
-      profile, conventions: { resize, centralCrop, normalization },
+      profile, conventions: { resize, centralCrop, normalization }, labels: labelsOption(values.labels),
     });
     try {
       const classes = model.plan.classifier?.classes ?? 0;

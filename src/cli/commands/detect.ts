@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../main.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { threadsOption } from '../options.js';
+import { labelsOption, threadsOption } from '../options.js';
 import { checkOutputFile, PNG_OUTPUT } from '../paths.js';
 import { load, type BackendKind } from '../../api.js';
 import type { NmsMode } from '../../detect.js';
@@ -12,7 +12,7 @@ import { writeFileBytes } from '../../io/files.js';
 import { usageError } from '../../errors.js';
 
 const USAGE = `usage: mobilenetv2 detect IMAGE --model PATH [--out boxes.png] [--json] [--score S] [--iou T]
-                        [--max N] [--nms tflite|per-class|class-agnostic]
+                        [--max N] [--nms tflite|per-class|class-agnostic] [--labels FILE]
                         [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
 
 Detects objects with an SSDLite-MobileNetV2 .tflite file (a TF Object Detection API export such as
@@ -30,6 +30,8 @@ detection: score, label, box in pixels of the original image (x, y = top-left co
   --nms M        tflite: exactly what the file's TFLite_Detection_PostProcess op computes (default
                  when the file has it; boxes not clipped); per-class: the TF OD API's per-class NMS
                  (default otherwise; boxes clipped to the image); class-agnostic: one NMS over all
+  --labels FILE  class names, one per line: line k = class k (or, with one line more, line 0 =
+                 background); default: the model's TFLite metadata label file, else COCO's
   --backend B    layer implementation: auto (default: WASM SIMD if available, else ts-fast),
                  scalar (the float64-accumulating reference), ts-fast, wasm-simd
   --threads N    worker threads for the fast backends (default 1)
@@ -44,7 +46,7 @@ export const detectCommand: Command = {
     const { values, positionals } = parse('detect', argv, {
       model: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
       score: { type: 'string' }, iou: { type: 'string' }, max: { type: 'string' }, nms: { type: 'string' },
-      backend: { type: 'string' }, threads: { type: 'string' },
+      backend: { type: 'string' }, threads: { type: 'string' }, labels: { type: 'string' },
     }, true);
     if (positionals.length !== 1) throw usageError(`detect: give exactly one image, got ${positionals.length} (see 'mobilenetv2 help detect')`);
     if (typeof values.model !== 'string') throw usageError("detect: --model PATH is required (an SSDLite .tflite; see 'mobilenetv2 help detect')");
@@ -58,7 +60,7 @@ export const detectCommand: Command = {
     if (typeof values.out === 'string') checkOutputFile('detect', 'out', values.out, PNG_OUTPUT);
     // Decode first: a bad image is reported before the (slower) model load.
     const img = await loadImage(imagePath);
-    const model = await load({ model: values.model, backend, threads, allowDownload: false, log: (m) => io.err(m) });
+    const model = await load({ model: values.model, backend, threads, allowDownload: false, log: (m) => io.err(m), labels: labelsOption(values.labels) });
     try {
       const r = await model.detect(img, { scoreThreshold, iouThreshold, maxDetections, nms });
       const coco = r.labelSet === 'coco-91';
