@@ -31,7 +31,7 @@ import { preprocessImage, quantizeInput, type PreprocessOptions, type Preprocess
 import type { RgbImage } from './io/image/image.js';
 import { f32Softmax } from '../kernels/f32-softmax.js';
 import { unsupportedError, usageError } from './errors.js';
-import { detectImage, type DetectOptions, type DetectResult } from './detect.js';
+import { detectImage, type DetectOptions, type DetectResult } from './app/detect.js';
 import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
 

@@ -14,17 +14,9 @@ import { vectorsCommand } from './commands/vectors.js';
 import { checkVectorsCommand } from './commands/check-vectors.js';
 import { segmentCommand } from './commands/segment.js';
 import { packageVersion } from './options.js';
+import type { Command, CliIo } from './command.js';
 
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
-}
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { Command, CliIo } from './command.js';
 
 const COMMANDS: Record<string, Command> = {
   classify: classifyCommand,

@@ -5,7 +5,7 @@
  * the classifier's rows for features.0 … features.17 (atrous layers show `d2`/`d4`); the head rows
  * follow in execution order, then the final upsampling (0 params, 0 MAdds: resizes are not counted).
  */
-import { formatInfo, planInfo, type InfoLayer, type InfoReport } from '../cli/info-report.js';
+import { formatInfo, planInfo, type InfoLayer, type InfoReport } from './info.js';
 import { buildDeeplabPlan, DEEPLAB_OUTPUT_TAP, type DeeplabAspp, type DeeplabOptions, type DeeplabPlan } from './deeplab.js';
 
 export interface DeeplabInfoReport extends InfoReport {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { choiceOption, parse } from '../args.js';
 import { checkVectors, readVectorManifest, runVectorCase, VECTOR_KERNELS, type CaseGrade, type VectorKernel } from '../../oracle/vectors.js';
 import { usageError } from '../../errors.js';

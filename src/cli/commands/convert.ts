@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { labelsOption, threadsOption } from '../options.js';
 import { checkOutputFile, PNG_OUTPUT } from '../paths.js';
 import { load, type BackendKind } from '../../api.js';
-import type { NmsMode } from '../../detect.js';
+import type { NmsMode } from '../../app/detect.js';
 import { loadImage } from '../../io/image/input.js';
 import { drawDetections } from '../../io/image/draw.js';
 import { encodePng } from '../../io/image/decode.js';

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { parse, numberOption, choiceOption } from '../args.js';
 import { usageError } from '../../errors.js';
 import { buildPlan } from '../../model/plan.js';
-import { formatInfo, planInfo } from '../info-report.js';
+import { formatInfo, planInfo } from '../../model/info.js';
 import { ssdliteInfoText } from '../../model/ssd/info-report.js';
 import { deeplabInfoText } from '../../model/deeplab-info.js';
 import { modelFileInfo } from '../model-info.js';

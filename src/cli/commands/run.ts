@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { readNpyFile, writeNpyFile } from '../../io/npy.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';

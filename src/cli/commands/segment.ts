@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { writeFileSync } from 'node:fs';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { threadsOption } from '../options.js';
 import { checkOutputFile, PNG_OUTPUT } from '../paths.js';

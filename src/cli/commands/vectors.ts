@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { parse } from '../args.js';
 import { writeVectors } from '../../oracle/vectors.js';
 import { usageError } from '../../errors.js';

@@ -28,7 +28,8 @@
  * values (score 1e-8, IoU 0.6, 100 per class / 100 total, scales 10, 10, 5, 5).
  */
 import { BuiltinOperator, readDetectionPostProcessOptions, type DetectionPostProcessOptions, type TfliteOperator } from './model.js';
-import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type ImportedInput, type ImportedModel } from './import.js';
+import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type ImportedInput, type ImportedModel } from './import-graph.js';
+export type { ImportedSsdlite } from './import-graph.js';
 import { buildSsdlitePlan, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
 import { makeDivisible, type ConvPlan } from '../../model/plan.js';
 import type { ConvWeights } from '../../model/weights.js';
@@ -40,21 +41,6 @@ import { fmtShape, formatError, unsupportedError } from '../../errors.js';
 
 export const DETECTION_POSTPROCESS_OP = 'TFLite_Detection_PostProcess';
 
-export interface ImportedSsdlite {
-  readonly plan: SsdlitePlan;
-  /** The anchors post-processing uses: the file's constant when present, else generated. */
-  readonly anchors: SsdAnchors;
-  readonly anchorsSource: 'file' | 'generated';
-  /** The file's TFLite_Detection_PostProcess options; null when the graph ends at the raw outputs. */
-  readonly postprocess: DetectionPostProcessOptions | null;
-  /**
-   * Options for TFLite-style post-processing of this model: the file's, or, without the op, the TF
-   * config's values in the op's form (fast NMS, 100 detections, score 1e-8, IoU 0.6, 10/10/5/5).
-   */
-  readonly postprocessDefaults: DetectionPostProcessOptions;
-  /** What turns the predictor logits into the scores the op (or the raw output) carries. */
-  readonly scoreConverter: 'sigmoid' | 'identity';
-}
 
 /** TF-config post-processing in the op's terms (used when a graph has no post-process op). */
 export function configPostprocessOptions(slots: number): DetectionPostProcessOptions {

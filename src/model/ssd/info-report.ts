@@ -4,7 +4,7 @@
  * network, plus `anchors` (count), `featureMaps` and the head's own totals. The backbone rows are
  * the classifier's rows without pool and classifier; the head rows follow in execution order.
  */
-import { formatInfo, planInfo, type InfoLayer, type InfoReport } from '../../cli/info-report.js';
+import { formatInfo, planInfo, type InfoLayer, type InfoReport } from '../info.js';
 import { buildSsdlitePlan, type SsdliteOptions, type SsdlitePlan } from '../ssdlite.js';
 
 export interface SsdliteInfoReport extends InfoReport {

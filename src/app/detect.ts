@@ -36,21 +36,21 @@
  * Labels: 91 class slots are the TF COCO models' (slot = COCO category id, the 10 unused ids named
  * 'N/A'); classIndex = slot − 1 = the line of TF's coco label file. Other slot counts get 'class k'.
  */
-import type { Backend } from './backend/backend.js';
-import type { ImportedModel } from './io/tflite/import.js';
-import type { DetectionPostProcessOptions } from './io/tflite/model.js';
-import { labelsFor } from './io/labels.js';
-import { loadImage, type ImageInput } from './io/image/input.js';
-import type { RgbImage } from './io/image/image.js';
-import { preprocessImage, quantizeInput, type PreprocessRecord } from './io/image/preprocess.js';
-import { ssdliteForward } from './model/ssdlite.js';
-import type { SsdAnchors } from './model/ssd/anchors.js';
-import { postprocessImage, type Detection } from './model/ssd/postprocess.js';
-import { shortestF32, tflitePostprocess } from './model/ssd/tflite-postprocess.js';
-import { f32Sigmoid } from '../kernels/f32-sigmoid.js';
-import { unsupportedError, usageError } from './errors.js';
+import type { Backend } from '../backend/backend.js';
+import type { ImportedModel } from '../io/tflite/import.js';
+import type { DetectionPostProcessOptions } from '../io/tflite/model.js';
+import { labelsFor } from '../io/labels.js';
+import { loadImage, type ImageInput } from '../io/image/input.js';
+import type { RgbImage } from '../io/image/image.js';
+import { preprocessImage, quantizeInput, type PreprocessRecord } from '../io/image/preprocess.js';
+import { ssdliteForward } from '../model/ssdlite.js';
+import type { SsdAnchors } from '../model/ssd/anchors.js';
+import { postprocessImage, type Detection } from '../model/ssd/postprocess.js';
+import { shortestF32, tflitePostprocess } from '../model/ssd/tflite-postprocess.js';
+import { f32Sigmoid } from '../../kernels/f32-sigmoid.js';
+import { unsupportedError, usageError } from '../errors.js';
 
-export type { Detection, NormalizedBox, PixelBox } from './model/ssd/postprocess.js';
+export type { Detection, NormalizedBox, PixelBox } from '../model/ssd/postprocess.js';
 
 export type NmsMode = 'tflite' | 'per-class' | 'class-agnostic';
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/** `mobilenetv2 info`: the layer table of a configuration, with parameters and multiply-adds. */
-import type { MobileNetV2Plan } from '../model/plan.js';
+/** The `info` report (used by `mobilenetv2 info`): the layer table of a configuration, with parameters and multiply-adds. */
+import type { MobileNetV2Plan } from './plan.js';
 
 export interface InfoLayer {
   name: string;
