@@ -108,7 +108,7 @@ describe('detect without ../shared', () => {
       [['detect', PICTURE, '--model', join(dir, 'missing.tflite')], 1, /model file '.*missing\.tflite' does not exist/],
       [['detect', PICTURE, '--model', CLS], 1, /is a classifier model; detect needs an SSD detector/],
       [['detect', PICTURE], 2, /--model PATH is required/],
-      [['detect', '--model', SSD], 2, /give exactly one image/],
+      [['detect', '--model', SSD], 2, /give at least one image/],
       [['detect', PICTURE, '--model', SSD, '--score', '2'], 2, /--score must be a number in \[0, 1\]/],
       [['detect', PICTURE, '--model', SSD, '--nms', 'soft'], 2, /--nms must be one of tflite, per-class, class-agnostic/],
       [['detect', join(dir, 'nope.png'), '--model', SSD], 1, /nope\.png' does not exist/],

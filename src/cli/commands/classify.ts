@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { labelsOption, threadsOption } from '../options.js';
+import { BATCH_OPTIONS, BATCH_USAGE, planBatch, runBatch } from '../batch.js';
 import { load, type BackendKind } from '../../api.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
@@ -34,7 +35,9 @@ classes with their probabilities.
                  output 0 is background); default: the model's TFLite metadata label file, else
                  the registry's list
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
-                 if any diverges beyond the derived bound (× --self-check-threshold, default 1)`;
+                 if any diverges beyond the derived bound (× --self-check-threshold, default 1)
+
+${BATCH_USAGE}`;
 
 export const classifyCommand: Command = {
   summary: 'classify images with a MobileNetV2 classifier (TFLite, float or quantized)',
@@ -45,8 +48,9 @@ export const classifyCommand: Command = {
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
       'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, labels: { type: 'string' },
+      ...BATCH_OPTIONS,
     }, true);
-    if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
+    const batch = planBatch('classify', positionals, values);
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
     const backend = choiceOption<BackendKind>('classify', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
     const threads = threadsOption('classify', values.threads, (m) => io.err(m));
@@ -65,22 +69,18 @@ export const classifyCommand: Command = {
       const classes = model.plan.classifier?.classes ?? 0;
       if (topK > classes) throw usageError(`classify: --top ${topK} is more than the ${classes} classes of ${model.name}`);
       if (profile || resize || centralCrop !== undefined || normalization) io.err(`conventions: ${describeConventions(model.conventions())}`);
-      if (values['self-check']) io.err((await model.selfCheck({ image: positionals[0]!, threshold })).summary);
-      const results = [];
-      for (const image of positionals) {
-        const r = await model.infer(image);
-        const predictions = r.predictions.slice(0, topK);
-        if (values.json) {
-          results.push({ image, model: model.name, predictions, preprocessing: r.preprocessing, conventions: r.conventions });
-        } else {
+      if (values['self-check'] && batch.images.length > 0) io.err((await model.selfCheck({ image: batch.images[0]!, threshold })).summary);
+      return await runBatch({
+        command: 'classify', io, settings: batch, json: values.json === true,
+        run: (_image, img) => model.infer(img),
+        toJson: (_image, r) => ({ model: model.name, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions }),
+        print: (image, r) => {
           io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name})`);
-          for (const p of predictions) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
-        }
-      }
-      if (values.json) io.out(JSON.stringify(results, null, 2));
+          for (const p of r.predictions.slice(0, topK)) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
+        },
+      });
     } finally {
       model.dispose();
     }
-    return 0;
   },
 };
