@@ -11,6 +11,8 @@
 export { load, MobileNetV2Model, type LoadOptions, type Prediction, type InferenceResult, type ClassifyOptions, type SegmentResult, type BackendKind } from './api.js';
 export { buildPlan, makeDivisible, resolveTapName, INVERTED_RESIDUAL_SETTING, type MobileNetV2Options, type MobileNetV2Plan, type BlockPlan, type ConvPlan } from './model/plan.js';
 export { forward, type ForwardOptions, type ForwardResult, type Tap } from './model/forward.js';
+export { runNetwork, headOf, type NetworkPlan } from './model/network.js';
+export { runHead, type Head, type NetworkOps, type NetworkResult, type RunContext, type RunOptions } from './model/runner.js';
 export type { MobileNetV2Weights, ConvWeights } from './model/weights.js';
 export { buildDeeplabPlan, deeplabForward, type DeeplabOptions, type DeeplabPlan } from './model/deeplab.js';
 export { segmentationFromLogits, renderOverlay, renderClassMap, PASCAL_VOC_LABELS } from './model/segmentation.js';

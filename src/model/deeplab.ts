@@ -30,10 +30,10 @@
  * bias; MAdds = conv multiply-accumulates, with the image-pooling conv counted on its 1×1 map and
  * nothing for pooling, resizes, ReLU or concat.
  */
-import type { Backend, ConcatPart, ResizeMode } from '../backend/backend.js';
+import type { Backend, ResizeMode } from '../backend/backend.js';
 import { conv2dGeometry } from '../../kernels/geometry.js';
 import { buildPlan, resolveTapName, type ConvKind, type ConvPlan, type ConvRole, type MobileNetV2Plan, type PaddingConvention } from './plan.js';
-import { allocate, checkInput, inScope, runBlock, runConv, withScope, type Tap } from './forward.js';
+import { runHead, type Head, type RunContext, type Tap } from './runner.js';
 import { checkWeights, convWeightShape, type MobileNetV2Weights } from './weights.js';
 import { fmtShape, shapeError, usageError, weightsError } from '../errors.js';
 
@@ -261,19 +261,72 @@ export interface DeeplabForwardResult {
   readonly taps: ReadonlyMap<string, Tap>;
 }
 
-function selectDeeplabTaps(plan: DeeplabPlan, taps: DeeplabForwardOptions['taps']): Set<string> {
-  if (taps === undefined) return new Set();
-  if (taps === 'all') return new Set(plan.taps);
-  const chosen = new Set<string>();
-  for (const t of taps) {
-    const name = plan.taps.includes(t) ? t : resolveTapName(t);
-    if (!plan.taps.includes(name)) {
-      throw usageError(`unknown tap '${t}'; this DeepLab network has ${plan.taps.length} taps: input, features.0 … features.17, ${plan.taps.slice(plan.backbone.taps.length).join(', ')}`);
-    }
-    chosen.add(name);
-  }
-  return chosen;
+/** Canonical tap name: head names as they are, backbone names and TF-slim/Keras aliases resolved. */
+function resolveDeeplabTap(plan: DeeplabPlan, t: string): string {
+  return plan.taps.includes(t) ? t : resolveTapName(t);
 }
+
+/** What the DeepLab head step returns, on any arithmetic. */
+export interface DeeplabOutput<T = Float32Array> {
+  readonly logits: Tap<T>;
+  readonly featureLogits: Tap<T>;
+}
+
+/**
+ * The Mobile DeepLabv3 head step on any arithmetic: image pooling and the ASPP branches on the
+ * features, concat, projection, logits, and the bilinear upsampling to the input size.
+ */
+export function deeplabStep<T>(ctx: RunContext<T>, plan: DeeplabPlan, features: Tap<T>): DeeplabOutput<T> {
+  const { ops, n } = ctx;
+  const x = features.data;
+  const [h, w, c] = plan.featureShape;
+  const { depth: D, upsampling, inputH: H, inputW: W, classes: K } = plan.options;
+  if (ops.length(x) !== n * h * w * c) throw shapeError(`DeepLab features have ${ops.length(x)} values, expected ${fmtShape([n, h, w, c])}`);
+  const mode: ResizeMode = upsampling;
+
+  // Image-level features: global context, broadcast back over the map.
+  const pooled = ctx.keep('head.image_pooling.pool', ops.globalAvgPool(x, { n, h, w, c }), [n, 1, 1, c]);
+  const pooledFeatures = ctx.keep('head.image_pooling', ops.conv(plan.imagePooling, pooled.data), [n, 1, 1, D]);
+  const poolingUp = ops.resizeBilinear(pooledFeatures.data, { n, inH: 1, inW: 1, c: D, outH: h, outW: w }, mode);
+  const branchOut = new Map<string, T>([['head.image_pooling.upsampled', poolingUp]]);
+  ctx.keep('head.image_pooling.upsampled', poolingUp, [n, h, w, D]);
+
+  const a0 = ops.conv(plan.aspp0, x);
+  branchOut.set(plan.aspp0.name, a0);
+  ctx.keep(plan.aspp0.name, a0, [n, h, w, D]);
+  for (const branch of plan.asppBranches) {
+    let y = x;
+    for (const cv of branch) {
+      y = ops.conv(cv, y);
+      ctx.keep(cv.name, y, [n, cv.geometry.outH, cv.geometry.outW, cv.outC]);
+    }
+    branchOut.set(branch[branch.length - 1]!.name, y);
+  }
+
+  const parts = plan.concatBranches.map((name) => ({ data: branchOut.get(name)!, channels: D }));
+  const concat = ctx.keep('head.concat', ops.concatChannels(parts, n * h * w), [n, h, w, D * parts.length]);
+  const projected = ctx.keep(plan.projection.name, ops.conv(plan.projection, concat.data), [n, h, w, D]);
+  const featureLogits = ctx.keep(plan.logits.name, ops.conv(plan.logits, projected.data), [n, h, w, K]);
+
+  // The final (largest) tensor is written straight into ordinary memory: it is returned.
+  const logits: Tap<T> = { data: ops.resizeBilinear(featureLogits.data, { n, inH: h, inW: w, c: K, outH: H, outW: W }, mode, true), shape: [n, H, W, K] };
+  ctx.keepOwned(DEEPLAB_OUTPUT_TAP, logits);
+  return { logits, featureLogits: ctx.own(plan.logits.name, featureLogits) };
+}
+
+/** Mobile DeepLabv3 as a head of the runner. */
+export const DEEPLAB_HEAD: Head<DeeplabPlan, DeeplabOutput> = {
+  backbone: (plan) => plan.backbone,
+  taps: (plan) => plan.taps,
+  resolveTap: resolveDeeplabTap,
+  unknownTap: (plan, t) =>
+    `unknown tap '${t}'; this DeepLab network has ${plan.taps.length} taps: input, features.0 … features.17, ${plan.taps.slice(plan.backbone.taps.length).join(', ')}`,
+  checkWeights: (plan, weights) => {
+    checkDeeplabWeights(plan, weights);
+    checkWeights(plan.backbone, weights);
+  },
+  run: deeplabStep,
+};
 
 /**
  * Runs Mobile DeepLabv3 on a batch. Every op goes through the Backend.
@@ -283,65 +336,6 @@ export function deeplabForward(
   backend: Backend, plan: DeeplabPlan, weights: MobileNetV2Weights,
   input: Float32Array, shape: readonly number[], options: DeeplabForwardOptions = {},
 ): DeeplabForwardResult {
-  checkDeeplabWeights(plan, weights);
-  const wanted = selectDeeplabTaps(plan, options.taps);
-  checkWeights(plan.backbone, weights);
-  const n = checkInput(plan.backbone, input, shape);
-  // Like forward(): inside the backend's zero-copy scope every intermediate lives in backend memory
-  // (allocate), so what is returned — kept taps and both logits — is copied out of it.
-  return withScope(backend, () => {
-    const scoped = inScope(backend);
-    const taps = new Map<string, Tap>();
-    const keep = (name: string, t: Tap): Tap => {
-      if (wanted.has(name)) taps.set(name, scoped ? { data: t.data.slice(), shape: t.shape } : t);
-      return t;
-    };
-    keep('input', { data: input, shape: [...shape] });
-    let x = input;
-    for (const b of plan.backbone.blocks) x = runBlock(backend, b, x, n, weights, keep);
-
-    const [h, w, c] = plan.featureShape;
-    const { depth: D, upsampling, inputH: H, inputW: W, classes: K } = plan.options;
-    if (x.length !== n * h * w * c) throw shapeError(`DeepLab features have ${x.length} values, expected ${fmtShape([n, h, w, c])}`);
-    const mode: ResizeMode = upsampling;
-
-    // Image-level features: global context, broadcast back over the map.
-    const pooled = allocate(backend, n * c);
-    backend.globalAvgPool(pooled, x, { n, h, w, c });
-    keep('head.image_pooling.pool', { data: pooled, shape: [n, 1, 1, c] });
-    const pooledFeatures = runConv(backend, plan.imagePooling, pooled, n, weights);
-    keep('head.image_pooling', { data: pooledFeatures, shape: [n, 1, 1, D] });
-    const poolingUp = allocate(backend, n * h * w * D);
-    backend.resizeBilinear(poolingUp, pooledFeatures, { n, inH: 1, inW: 1, c: D, outH: h, outW: w }, mode);
-    const branchOut = new Map<string, Float32Array>([['head.image_pooling.upsampled', poolingUp]]);
-    keep('head.image_pooling.upsampled', { data: poolingUp, shape: [n, h, w, D] });
-
-    const a0 = runConv(backend, plan.aspp0, x, n, weights);
-    branchOut.set(plan.aspp0.name, a0);
-    keep(plan.aspp0.name, { data: a0, shape: [n, h, w, D] });
-    for (const branch of plan.asppBranches) {
-      let y = x;
-      for (const cv of branch) {
-        y = runConv(backend, cv, y, n, weights);
-        keep(cv.name, { data: y, shape: [n, cv.geometry.outH, cv.geometry.outW, cv.outC] });
-      }
-      branchOut.set(branch[branch.length - 1]!.name, y);
-    }
-
-    const parts: ConcatPart[] = plan.concatBranches.map((name) => ({ data: branchOut.get(name)!, channels: D }));
-    const concat = allocate(backend, n * h * w * D * parts.length);
-    backend.concatChannels(concat, parts, n * h * w);
-    keep('head.concat', { data: concat, shape: [n, h, w, D * parts.length] });
-    const projected = runConv(backend, plan.projection, concat, n, weights);
-    keep(plan.projection.name, { data: projected, shape: [n, h, w, D] });
-    const featureLogits = keep(plan.logits.name, { data: runConv(backend, plan.logits, projected, n, weights), shape: [n, h, w, K] });
-
-    // The final (largest) tensor is written straight into an ordinary array: it is returned.
-    const up = new Float32Array(n * H * W * K);
-    backend.resizeBilinear(up, featureLogits.data, { n, inH: h, inW: w, c: K, outH: H, outW: W }, mode);
-    const logits: Tap = { data: up, shape: [n, H, W, K] };
-    if (wanted.has(DEEPLAB_OUTPUT_TAP)) taps.set(DEEPLAB_OUTPUT_TAP, logits);
-    const ownFeatureLogits = scoped ? (taps.get(plan.logits.name) ?? { data: featureLogits.data.slice(), shape: featureLogits.shape }) : featureLogits;
-    return { logits, featureLogits: ownFeatureLogits, taps };
-  });
+  const { output, taps } = runHead(backend, DEEPLAB_HEAD, plan, weights, { data: input, shape }, options);
+  return { logits: output.logits, featureLogits: output.featureLogits, taps };
 }

@@ -41,7 +41,7 @@
 import type { Backend } from '../backend/backend.js';
 import { conv2dGeometry } from '../../kernels/geometry.js';
 import { fmtShape, shapeError, usageError, weightsError } from '../errors.js';
-import { checkInput, inScope, runBlock, runConv, withScope, type Tap } from './forward.js';
+import { runHead, type Head, type RunContext, type Tap } from './runner.js';
 import {
   buildPlan, LAST_CHANNELS, makeDivisible, resolveTapName,
   type Activation, type BlockPlan, type ConvKind, type ConvPlan, type ConvRole, type MobileNetV2Plan, type PaddingConvention,
@@ -358,6 +358,53 @@ export interface SsdliteOutput {
   readonly taps: ReadonlyMap<string, Tap>;
 }
 
+/** What the SSDLite head step returns, on any arithmetic: the predictors of every map, in anchor order. */
+export interface SsdlitePredictions<T = Float32Array> {
+  /** [N, A, 4] (ty, tx, th, tw) per anchor. */
+  readonly boxEncodings: T;
+  /** [N, A, classes] logits, slot 0 = background. */
+  readonly classLogits: T;
+}
+
+/**
+ * The SSDLite head step on any arithmetic: the extra layers, then the box and class predictors map
+ * by map, each predictor's [N, H, W, anchors·D] output placed at its map's anchor offset.
+ */
+export function ssdliteStep<T>(ctx: RunContext<T>, plan: SsdlitePlan): SsdlitePredictions<T> {
+  const { ops, n } = ctx;
+  const A = plan.anchors;
+  const K = plan.classes;
+  const boxEncodings = ops.output(n * A * 4);
+  const classLogits = ops.output(n * A * K);
+  for (const c of plan.head) {
+    const y = ops.conv(c, ctx.read(c.input));
+    ctx.keep(c.name, y, [n, c.geometry.outH, c.geometry.outW, c.outC]);
+    if (c.part === 'box' || c.part === 'class') {
+      // [N, H, W, anchors·D] is already [N, H·W·anchors, D] in memory; place each image's block at the map's offset.
+      const map = plan.featureMaps[c.featureMap]!;
+      const d = c.part === 'box' ? 4 : K;
+      const dst = c.part === 'box' ? boxEncodings : classLogits;
+      const per = map.anchorCount * d;
+      if (ops.length(y) !== n * per) throw shapeError(`internal: ${c.name} produced ${ops.length(y)} values, expected ${n * per}`);
+      for (let b = 0; b < n; b++) ops.copyInto(dst, (b * A + map.anchorOffset) * d, ops.slice(y, b * per, (b + 1) * per));
+    }
+  }
+  return { boxEncodings, classLogits };
+}
+
+/** SSDLite as a head of the runner; its six feature maps are always kept. */
+export const SSDLITE_HEAD: Head<SsdlitePlan, SsdlitePredictions> = {
+  backbone: (plan) => plan.backbone,
+  taps: (plan) => plan.taps,
+  resolveTap: resolveSsdliteTapName,
+  unknownTap: (_plan, t) =>
+    `unknown tap '${t}'; SSDLite taps are backbone taps (features.0 … features.18, layer_15/expansion_output, …), extra.K.J, head.box.I.J, head.class.I.J, or their TF OD API scopes`,
+  checkWeights: (plan, weights) => checkSsdliteWeights(plan, weights),
+  alwaysKeep: (plan) => plan.featureMaps.map((m) => m.name),
+  reads: (plan) => plan.head.map((c) => c.input),
+  run: (ctx, plan) => ssdliteStep(ctx, plan),
+};
+
 /**
  * Runs backbone, extra layers and predictors on a batch.
  * @param input NHWC [N, H, W, 3], preprocessed to [−1, 1] (x·2/255 − 1, paper-facts §3.2).
@@ -366,55 +413,6 @@ export function ssdliteForward(
   backend: Backend, plan: SsdlitePlan, weights: SsdliteWeights,
   input: Float32Array, shape: readonly number[], options: SsdliteForwardOptions = {},
 ): SsdliteOutput {
-  checkSsdliteWeights(plan, weights);
-  const n = checkInput(plan.backbone, input, shape);
-  const wanted = new Set<string>(plan.featureMaps.map((m) => m.name));
-  if (options.taps === 'all') for (const t of plan.taps) wanted.add(t);
-  else if (options.taps !== undefined) {
-    for (const t of options.taps) {
-      const name = resolveSsdliteTapName(plan, t);
-      if (!plan.taps.includes(name)) {
-        throw usageError(`unknown tap '${t}'; SSDLite taps are backbone taps (features.0 … features.18, layer_15/expansion_output, …), extra.K.J, head.box.I.J, head.class.I.J, or their TF OD API scopes`);
-      }
-      wanted.add(name);
-    }
-  }
-  const needed = new Set(plan.head.map((c) => c.input));
-  // Like forward(): inside the backend's zero-copy scope every intermediate lives in backend memory,
-  // so the kept taps are copied out of it (the outputs are ordinary arrays filled from it).
-  return withScope(backend, () => {
-    const scoped = inScope(backend);
-    const buffers = new Map<string, Float32Array>();
-    const taps = new Map<string, Tap>();
-    const keep = (name: string, t: Tap): void => {
-      if (wanted.has(name)) taps.set(name, scoped ? { data: t.data.slice(), shape: t.shape } : t);
-      if (needed.has(name)) buffers.set(name, t.data);
-    };
-    keep('input', { data: input, shape: [...shape] });
-
-    let x = input;
-    for (const b of plan.backbone.blocks) x = runBlock(backend, b, x, n, weights, keep);
-
-    const A = plan.anchors;
-    const K = plan.classes;
-    const boxEncodings = new Float32Array(n * A * 4);
-    const classLogits = new Float32Array(n * A * K);
-    for (const c of plan.head) {
-      const src = buffers.get(c.input);
-      if (!src) throw new Error(`internal: ${c.name} reads ${c.input}, which was not computed`);
-      const y = runConv(backend, c, src, n, weights);
-      const [h, w] = [c.geometry.outH, c.geometry.outW];
-      keep(c.name, { data: y, shape: [n, h, w, c.outC] });
-      if (c.part === 'box' || c.part === 'class') {
-        // [N, H, W, anchors·D] is already [N, H·W·anchors, D] in memory; place each image's block at the map's offset.
-        const map = plan.featureMaps[c.featureMap]!;
-        const d = c.part === 'box' ? 4 : K;
-        const dst = c.part === 'box' ? boxEncodings : classLogits;
-        const per = map.anchorCount * d;
-        if (y.length !== n * per) throw shapeError(`internal: ${c.name} produced ${y.length} values, expected ${n * per}`);
-        for (let b = 0; b < n; b++) dst.set(y.subarray(b * per, (b + 1) * per), (b * A + map.anchorOffset) * d);
-      }
-    }
-    return { boxEncodings, classLogits, batch: n, anchors: A, classes: K, taps };
-  });
+  const { output, taps } = runHead(backend, SSDLITE_HEAD, plan, weights, { data: input, shape }, options);
+  return { ...output, batch: shape[0]!, anchors: plan.anchors, classes: plan.classes, taps };
 }
