@@ -21,6 +21,8 @@ import { deeplabForward } from './model/deeplab.js';
 import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
+import { RANDOM_WEIGHTS_MARK } from './io/tflite/export.js';
+import { readTfliteModel } from './io/tflite/model.js';
 import { DEFAULT_CLASSIFIER, REGISTRY, resolveModel, sha256Hex, type RegistryEntry, type ResolvedModel } from './io/registry.js';
 import { indexLabels, labelSetForClasses, labelsFor, labelsFromNames, type Labels } from './io/labels.js';
 import { metadataLabels, readTfliteMetadata, type ModelMetadataInfo, type TfliteMetadata } from './io/tflite/metadata.js';
@@ -345,6 +347,9 @@ export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model>
   const resolved = await resolveModelSource(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path);
   const described = describeModel(resolved.bytes, resolved.path, options);
+  if (readTfliteModel(resolved.bytes, resolved.path).description?.includes(RANDOM_WEIGHTS_MARK)) {
+    options.log?.(`warning: ${resolved.entry?.name ?? resolved.path} has RANDOM weights (made by 'mobilenetv2 convert --random-seed'): its outputs recognise nothing`);
+  }
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
   const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, described);
   try {

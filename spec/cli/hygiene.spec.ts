@@ -51,7 +51,7 @@ describe.skipIf(!BUILT)('CLI hygiene (spawned binary)', () => {
     const model = join(dir, 'absent.tflite');
     const img = join(dir, 'absent.jpg');
     expectOneLineError(cli(['segment', img, '--model', model, '--out', '/missing/dir/x.png']), /segment: --out '\/missing\/dir\/x.png': directory '\/missing\/dir' does not exist/);
-    expectOneLineError(cli(['segment', img, '--model', model, '--mask', dir + '/']), /--mask '.*': only PNG is written|is a directory/);
+    expectOneLineError(cli(['segment', img, '--model', model, '--mask', join(dir, 'm.gif')]), /segment: --mask '.*m\.gif': only PNG is written; give a path ending in \.png/);
     mkdirSync(join(dir, 'd.png'), { recursive: true });
     expectOneLineError(cli(['segment', img, '--model', model, '--out', join(dir, 'd.png')]), /--out '.*d\.png' is a directory; expected a file path/);
     expectOneLineError(cli(['segment', img, '--model', model, '--out', join(dir, 'x.jpg')]), /segment: --out '.*x\.jpg': only PNG is written; give a path ending in \.png/);
@@ -72,5 +72,13 @@ describe.skipIf(!BUILT)('CLI hygiene (spawned binary)', () => {
     expect(r.err).toMatch(new RegExp(`classify: warning: --threads ${many} is more than the ${availableParallelism()} core`));
     expect(r.out.split('\n')[0]).toMatch(/cat\.bmp {2}\d+x\d+ {2}\(.*mobilenet_v2_1\.0_224_quant.*\)$/);
     expectOneLineError(cli(['classify', cat, '--model', model, '--top', '5000']), /classify: --top 5000 is more than the 1001 classes/);
+    // Decoder limits are named by the CLI flag that changes them, not an API field.
+    expectOneLineError(cli(['classify', cat, '--model', model, '--max-megapixels', '0.1']), /cat\.bmp: BMP image 512x341 = 0\.17 MP exceeds the limit of 0\.1 MP \(--max-megapixels\)/, 1);
+    // Models exported with random weights say so whenever they are loaded.
+    const rnd = join(dir, 'random.tflite');
+    expect(cli(['convert', '--to', 'tflite', '--random-seed', '5', '--resolution', '64', '--classes', '10', '--out', rnd]).code).toBe(0);
+    const rr = cli(['classify', cat, '--model', rnd, '--top', '1']);
+    expect(rr.code, rr.err).toBe(0);
+    expect(rr.err).toMatch(/warning: .*random\.tflite has RANDOM weights \(made by 'mobilenetv2 convert --random-seed'\): its outputs recognise nothing/);
   });
 });

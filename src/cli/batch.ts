@@ -32,12 +32,17 @@ import { readImageFile } from '../io/image/node.js';
 import type { DecodeOptions, RgbImage } from '../io/image/image.js';
 import type { CliIo } from './command.js';
 import { checkOutputDir, checkOutputFile, PNG_OUTPUT } from './paths.js';
-import type { OptionSpec } from './args.js';
+import { numberOption, type OptionSpec } from './args.js';
 
 export const BATCH_OPTIONS = {
   recursive: { type: 'boolean' }, jsonl: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
-  shard: { type: 'string' }, 'skip-done': { type: 'string' },
+  shard: { type: 'string' }, 'skip-done': { type: 'string' }, 'max-megapixels': { type: 'string' },
 } as const satisfies OptionSpec;
+
+/** Default --max-megapixels: a 48 MP phone photo passes, a hostile 30000×30000 header does not. */
+export const DEFAULT_MAX_MEGAPIXELS = 64;
+/** jpeg-js working memory allowed per megapixel of --max-megapixels (component planes + RGBA output ≈ 8–11 bytes/pixel). */
+const JPEG_MB_PER_MEGAPIXEL = 16;
 
 export const BATCH_USAGE = `Batch (any number of IMAGE arguments: files, directories, quoted globs such as 'photos/**/*.jpg'):
   --recursive        also take the images in subdirectories of a directory argument
@@ -45,6 +50,7 @@ export const BATCH_USAGE = `Batch (any number of IMAGE arguments: files, directo
   --keep-going       record a failing image ({ ok: false, error }) and go on; exit code 3 if any failed
   --shard K/N        only list positions i with i mod N = K (K from 0), for job arrays
   --skip-done F      skip images with a successful record in the JSON lines file F (resume)
+  --max-megapixels M refuse images larger than M megapixels before decoding them (default ${DEFAULT_MAX_MEGAPIXELS})
   Progress (done/total, images/s, ETA) goes to stderr when it is a terminal.`;
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp']);
@@ -55,6 +61,8 @@ export interface BatchSettings {
   readonly skipped: number;
   readonly jsonl: boolean;
   readonly keepGoing: boolean;
+  /** Decoder limits from --max-megapixels, named after the flag in error messages. */
+  readonly decode: DecodeOptions;
 }
 
 function listDir(dir: string, recursive: boolean): string[] {
@@ -198,7 +206,12 @@ export function planBatch(command: string, args: readonly string[], values: Reco
     list = list.filter((p) => !done.has(p));
     skipped = before - list.length;
   }
-  return { images: list, skipped, jsonl: values.jsonl === true, keepGoing: values['keep-going'] === true };
+  const mp = numberOption(command, 'max-megapixels', values['max-megapixels'], (v) => v > 0 && v <= 1000, 'a number of megapixels in (0, 1000]') ?? DEFAULT_MAX_MEGAPIXELS;
+  const decode: DecodeOptions = {
+    maxPixels: mp * 1e6, maxJpegMemoryMB: Math.max(512, Math.ceil(mp * JPEG_MB_PER_MEGAPIXEL)),
+    limitNames: { maxPixels: '--max-megapixels', maxJpegMemoryMB: 'raise it with --max-megapixels' },
+  };
+  return { images: list, skipped, jsonl: values.jsonl === true, keepGoing: values['keep-going'] === true, decode };
 }
 
 /**
@@ -304,7 +317,7 @@ export async function runBatch<T>(job: BatchJob<T>): Promise<number> {
   const progress = (job.progress ?? process.stderr.isTTY === true) && images.length > 1;
   const clear = (): void => { if (progress) process.stderr.write('\r\x1b[K'); };
   const out = (text: string): void => { clear(); io.out(text); };
-  const prefetch = new Prefetcher(job.decode ?? {});
+  const prefetch = new Prefetcher(job.decode ?? job.settings.decode);
   const ahead = 2;
   const decodes: Array<Promise<RgbImage> | undefined> = [];
   const start = (i: number): void => {

@@ -84,13 +84,13 @@ export const convertCommand: Command = {
         plan = buildPlan({ width: width ?? 1, resolution: resolution ?? 224, classes: classes ?? 1001, padding });
         weights = randomClassifierWeights(plan, seed!);
       }
-      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'] });
+      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'], randomSeed: seed });
     } else if (head === 'deeplab') {
       const plan = buildDeeplabPlan({ width: width ?? 1, resolution: resolution ?? 513, classes: classes ?? 21, padding });
       const weights = weightsPath
         ? deeplabTorchToWeights(readSafetensorsStateDict(weightsPath), plan, { bnEps, source: weightsPath })
         : randomDeeplabWeights(plan, seed!);
-      bytes = exportDeeplabTflite(plan, weights);
+      bytes = exportDeeplabTflite(plan, weights, { randomSeed: seed });
     } else {
       if (weightsPath) throw usageError('convert: no SSDLite weight file format is read yet; use --random-seed N to export a seeded random SSDLite (for testing pipelines)');
       const plan = buildSsdlitePlan({ width: width ?? 1, resolution: resolution ?? 300, classes: classes ?? 91, padding });
@@ -99,11 +99,11 @@ export const convertCommand: Command = {
         ...(maxDetections !== undefined ? { maxDetections } : {}),
         useRegularNms: values['regular-nms'] === true,
       };
-      bytes = exportSsdliteTflite(plan, randomSsdliteWeights(plan, seed!), { postprocess });
+      bytes = exportSsdliteTflite(plan, randomSsdliteWeights(plan, seed!), { postprocess, randomSeed: seed });
     }
     const description = readTfliteModel(bytes, values.out).description ?? '';
     writeFileBytes(values.out, bytes, 'output model');
-    io.err(`wrote ${values.out} (${bytes.byteLength} bytes): ${description}${seed !== undefined ? `; RANDOM weights (seed ${seed}) — for testing kernels and pipelines only` : ''}`);
+    io.err(`wrote ${values.out} (${bytes.byteLength} bytes): ${description}`);
     return 0;
   },
 };

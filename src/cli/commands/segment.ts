@@ -25,6 +25,7 @@ comes back at the ORIGINAL image's size (padding removed, scores resized, then a
   --interpolation I  bilinear (default: resize scores, then argmax) or nearest (DeepLab's export_model.py)
   --backend B        auto (default: WASM SIMD if available, else ts-fast), scalar (the reference), ts-fast, wasm-simd
   --threads N        worker threads for wasm-simd (default 1)
+  --all-classes      also list classes under 0.01 % of the pixels (hidden from the text output; --json has all)
   --json             print { image, model, width, height, classes: [{ id, name, pixels, fraction }], policy,
                      preprocessing } (an array of them for several images)
 
@@ -37,7 +38,7 @@ export const segmentCommand: Command = {
     const { values, positionals } = parse('segment', argv, {
       model: { type: 'string' }, out: { type: 'string' }, mask: { type: 'string' }, json: { type: 'boolean' },
       alpha: { type: 'string' }, interpolation: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
-      ...BATCH_OPTIONS,
+      'all-classes': { type: 'boolean' }, ...BATCH_OPTIONS,
     }, true);
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
@@ -65,7 +66,10 @@ export const segmentCommand: Command = {
         }),
         print: (image, { r, classes, out, mask }) => {
           io.out(`${image}  ${r.classMap.width}x${r.classMap.height}  (${model.name})`);
-          for (const c of classes) io.out(`  ${(c.fraction * 100).toFixed(2).padStart(6)}%  ${String(c.id).padStart(2)}  ${c.name}`);
+          // Classes under 0.01 % of the pixels are a few stray pixels: hidden from the text unless asked.
+          const shown = values['all-classes'] ? classes : classes.filter((c) => c.fraction >= 1e-4);
+          for (const c of shown) io.out(`  ${(c.fraction * 100).toFixed(2).padStart(6)}%  ${String(c.id).padStart(2)}  ${c.name}`);
+          if (shown.length < classes.length) io.out(`  (${classes.length - shown.length} more class${classes.length - shown.length === 1 ? '' : 'es'} under 0.01 %; --all-classes shows them)`);
           if (out) io.out(`overlay: ${out}`);
           if (mask) io.out(`class ids: ${mask}`);
         },
