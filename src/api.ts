@@ -195,7 +195,7 @@ export class MobileNetV2Model {
     const overrides = this.conventionChoice.overrides ?? {};
     const facts: ConventionFacts = {
       padding: m.plan.options.padding, bnEps: null, weightLayout: 'OHWI', activationLayout: 'NHWC',
-      classes: m.plan.classifier?.classes ?? m.deeplab?.options.classes ?? 0, labelOffset: l.offset === 1 ? 1 : 0,
+      classes: m.plan.classifier?.classes ?? m.deeplab?.options.classes ?? 0, labelOffset: l.offset === 1 || (m.plan.classifier?.classes ?? 0) === 1001 ? 1 : 0,
       inputQuantization: q ? { dtype: m.input.type === 'INT8' ? 'int8' : 'uint8', scale: q.scale, zeroPoint: q.zeroPoint } : null,
       // Quantized inputs take raw pixels (the input quantization maps them to the model's range).
       ...(q && overrides.normalization === undefined ? { normalization: 'raw-uint8' as const } : {}),
