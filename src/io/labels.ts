@@ -12,9 +12,11 @@ import imagenet from '../../data/labels/imagenet.json' with { type: 'json' };
 import coco from '../../data/labels/coco.json' with { type: 'json' };
 import voc from '../../data/labels/voc.json' with { type: 'json' };
 import type { LabelSet } from './registry.js';
+import { usageError } from '../errors.js';
 
 export interface Labels {
-  readonly set: LabelSet;
+  /** A shipped list, or 'file' for names given by the model's metadata or by the user. */
+  readonly set: LabelSet | 'file';
   /** Offset between the model's output index and the dataset class index (1 for 1001-class models). */
   readonly offset: number;
   /** Label of a model output index. */
@@ -43,4 +45,16 @@ export function labelSetForClasses(classes: number): LabelSet | null {
 /** Generic names when no label set fits. */
 export function indexLabels(size: number): Labels {
   return { set: 'imagenet-1000', offset: 0, size, name: (i) => `class ${i}` };
+}
+
+/**
+ * Labels from a list of names (a label file): line k names output k when there are as many lines
+ * as outputs; with one line fewer, output 0 is the background class and line k names output k + 1
+ * (TF-slim's 1001-way heads with a 1000-line file). Anything else is refused: a shifted list would
+ * label every class wrongly without a word.
+ */
+export function labelsFromNames(names: readonly string[], outputs: number, source: string): Labels {
+  if (names.length === outputs) return { set: 'file', offset: 0, size: outputs, name: (i) => names[i] ?? `class ${i}` };
+  if (names.length === outputs - 1) return { set: 'file', offset: 1, size: outputs, name: (i) => (i === 0 ? 'background' : names[i - 1] ?? `class ${i}`) };
+  throw usageError(`${source} has ${names.length} labels; the model has ${outputs} outputs (expected ${outputs}, or ${outputs - 1} when output 0 is the background)`);
 }

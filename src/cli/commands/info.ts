@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../command.js';
 import { parse, numberOption, choiceOption } from '../args.js';
+import { usageError } from '../../errors.js';
 import { buildPlan } from '../../model/plan.js';
 import { formatInfo, planInfo } from '../../model/info.js';
 import { ssdliteInfoText } from '../../model/ssd/info-report.js';
 import { deeplabInfoText } from '../../model/deeplab-info.js';
 import { memoryInfoText } from '../../model/memory-report.js';
+import { modelFileInfo } from '../model-info.js';
 
-const USAGE = `usage: mobilenetv2 info [--head classifier|ssdlite|deeplab] [--width W] [--resolution R] [--classes K] [--padding symmetric|tf-same] [--memory] [--json]
+const USAGE = `usage: mobilenetv2 info MODEL.tflite [--json]
+       mobilenetv2 info [--head classifier|ssdlite|deeplab] [--width W] [--resolution R] [--classes K] [--padding symmetric|tf-same] [--memory] [--json]
 
 Prints the layer table of MobileNetV2 (name, operator, t/c/n/s, input and output shape, params,
-MAdds) and the totals. params = conv weights + BN γ/β + classifier weight and bias (torchvision's
+MAdds) and the totals. Given a .tflite file, prints what the file declares instead: its graph
+summary and its TFLite Model Metadata (name, version, author, licence, input normalization and
+range, label files) and the files zipped into it. params = conv weights + BN γ/β + classifier weight and bias (torchvision's
 count); MAdds = conv and FC multiply-accumulates for one image (the TF-slim convention).
 
   --width W        width multiplier α (default 1.0; the paper uses 0.35 … 1.4)
@@ -35,11 +40,16 @@ export const infoCommand: Command = {
   summary: 'layer table, parameters and multiply-adds of a configuration',
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parse('info', argv, {
+    const { values, positionals } = parse('info', argv, {
       width: { type: 'string' }, resolution: { type: 'string' }, classes: { type: 'string' },
       padding: { type: 'string' }, json: { type: 'boolean' }, head: { type: 'string' },
       os: { type: 'string' }, aspp: { type: 'boolean' }, separable: { type: 'boolean' }, memory: { type: 'boolean' },
-    });
+    }, true);
+    if (positionals.length > 1) throw usageError(`info: give at most one model file, got ${positionals.length}`);
+    if (positionals.length === 1) {
+      io.out(modelFileInfo(positionals[0]!, values.json === true));
+      return 0;
+    }
     const head = choiceOption('info', 'head', values.head, ['classifier', 'ssdlite', 'deeplab'] as const);
     const width = numberOption('info', 'width', values.width, (v) => v > 0, 'a positive number');
     const resolution = numberOption('info', 'resolution', values.resolution, (v) => Number.isInteger(v) && v >= 32, 'an integer ≥ 32');

@@ -11,6 +11,7 @@ import { firstNonFinite, nchwToNhwc, nhwcToNchw, unravel, type ActivationLayout 
 import { createScalarBackend } from '../../backend/scalar.js';
 import { fmtShape, shapeError, usageError, valueError } from '../../errors.js';
 import { parseProfileName, resolveConventions, type ProfileName } from '../../io/conventions.js';
+import { checkOutputDir, checkOutputFile } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 run --weights W.safetensors --input X.npy --output Y.npy [--layout nchw|nhwc]
                       [--profile torchvision|tf-slim|keras|tflite] [--width W]
@@ -56,6 +57,8 @@ export const runCommand: Command = {
     for (const required of ['weights', 'input', 'output'] as const) {
       if (typeof values[required] !== 'string') throw usageError(`run: --${required} is required (see 'mobilenetv2 help run')`);
     }
+    checkOutputFile('run', 'output', values.output as string);
+    if (typeof values.taps === 'string') checkOutputDir('run', 'taps', values.taps);
     const layoutOpt = choiceOption('run', 'layout', values.layout, ['nchw', 'nhwc'] as const);
     const paddingOpt = choiceOption('run', 'padding', values.padding, ['symmetric', 'tf-same'] as const);
     const width = numberOption('run', 'width', values.width, (v) => v > 0, 'a positive number');
