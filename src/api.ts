@@ -32,7 +32,8 @@ import { detectImage, type DetectOptions, type DetectResult } from './app/detect
 import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
 
-export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
+import type { BackendKind } from './backend/create.js';
+export type { BackendKind };
 
 export interface LoadOptions {
   /** Registry name or path to a .tflite file. Default: the registry's default classifier. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
 import { describeConventions, parseProfileName } from '../../io/conventions.js';
@@ -44,7 +45,7 @@ export const classifyCommand: Command = {
     }, true);
     if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
-    const backend = choiceOption<BackendKind>('classify', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('classify', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = numberOption('classify', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
     const profile = values.profile === undefined ? undefined : parseProfileName(values.profile);
     // 'half-pixel' etc. alone mean the bilinear kernel.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import type { NmsMode } from '../../app/detect.js';
 import { loadImage } from '../../io/image/input.js';
 import { drawDetections } from '../../io/image/draw.js';
@@ -50,7 +51,7 @@ export const detectCommand: Command = {
     const iouThreshold = numberOption('detect', 'iou', values.iou, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
     const maxDetections = numberOption('detect', 'max', values.max, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
     const nms = choiceOption<NmsMode>('detect', 'nms', values.nms, ['tflite', 'per-class', 'class-agnostic']);
-    const backend = choiceOption<BackendKind>('detect', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('detect', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = numberOption('detect', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
     const imagePath = positionals[0]!;
     // Decode first: a bad image is reported before the (slower) model load.

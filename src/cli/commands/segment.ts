@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_SEGMENTER, modelsDir } from '../../io/registry.js';
 import { encodePng } from '../../io/image/decode.js';
 import { renderClassMap, renderOverlay } from '../../model/segmentation.js';
@@ -36,7 +37,7 @@ export const segmentCommand: Command = {
     if (positionals.length !== 1) throw usageError(`segment: give exactly one image, got ${positionals.length} (see 'mobilenetv2 help segment')`);
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
-    const backend = choiceOption<BackendKind>('segment', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('segment', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = numberOption('segment', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
     const image = positionals[0]!;
     const model = await load({ model: (values.model as string | undefined) ?? DEFAULT_SEGMENTER, backend, threads, log: (m) => io.err(m) });
