@@ -231,7 +231,9 @@ export class MobileNetV2Model {
       data = new Float32Array(h * w * 3);
       for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 12.9898) * 0.999);
     }
-    return selfCheck(this.backend, this.plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
+    // The whole network: the DeepLab or SSDLite head too, not only the backbone.
+    const plan = this.imported.ssdlite?.plan ?? this.imported.deeplab ?? this.plan;
+    return selfCheck(this.backend, plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
   }
 
   dispose(): void {
