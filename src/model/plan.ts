@@ -174,12 +174,7 @@ function resolveOptions(o: MobileNetV2Options): ResolvedOptions {
 }
 
 /** What one conv of any plan (backbone, DeepLab head, SSDLite extras and predictors) is built from. */
-export interface ConvPlanOptions {
-  readonly name: string;
-  readonly kind: ConvKind;
-  readonly role: ConvRole;
-  readonly inC: number;
-  readonly outC: number;
+export interface ConvPlanOptions extends Pick<ConvPlan, 'name' | 'kind' | 'role' | 'inC' | 'outC' | 'activation'> {
   /** Square kernel size; 1×1 convs are 'valid', larger ones use `padding`. */
   readonly kernel: number;
   /** Default 1. */
@@ -189,10 +184,9 @@ export interface ConvPlanOptions {
   /** Size of the map the conv reads. */
   readonly inH: number;
   readonly inW: number;
-  readonly activation: Activation;
   readonly padding: PaddingConvention;
   /** torchvision state-dict prefixes of the conv and its BatchNorm ('' without BN). */
-  readonly torch: { readonly conv: string; readonly bn: string };
+  readonly torch: ConvPlan['torch'];
   /** Default true: BN γ/β are parameters; without BN the conv has its own bias (one per output channel). */
   readonly batchNorm?: boolean;
 }
