@@ -14,12 +14,13 @@ import { decodeImage, encodePng } from '../../src/io/image/decode.js';
 import type { RgbImage } from '../../src/io/image/image.js';
 import { preprocessImage } from '../../src/io/image/preprocess.js';
 import {
-  NO_PREDICTION, PASCAL_VOC_LABELS, renderClassMap, renderOverlay, segmentationFromLogits, vocColor, vocColormap,
+  NO_PREDICTION, PASCAL_VOC_LABELS, segmentationFromLogits, vocColor, vocColormap,
   type SegmentationMapping,
 } from '../../src/model/segmentation.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 import { seededUniform } from '../../src/model/random.js';
+import { renderClassMap, renderOverlay } from '../../src/io/image/render-segmentation.js';
 
 /** Deterministic uniform floats: the project's one seeded generator. */
 const rng = seededUniform;

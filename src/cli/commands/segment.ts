@@ -6,7 +6,7 @@ import { load } from '../../api.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_SEGMENTER, modelsDir } from '../../io/registry.js';
 import { encodePng } from '../../io/image/decode.js';
-import { renderClassMap, renderOverlay } from '../../model/segmentation.js';
+import { renderClassMap, renderOverlay } from '../../io/image/render-segmentation.js';
 import { usageError } from '../../errors.js';
 
 const USAGE = `usage: mobilenetv2 segment IMAGE [--model NAME|PATH] [--out overlay.png] [--mask mask.png] [--json]
