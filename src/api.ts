@@ -42,7 +42,8 @@ import { detectImage, type DetectOptions, type DetectResult } from './app/detect
 import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
 
-export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
+import type { BackendKind } from './backend/create.js';
+export type { BackendKind };
 
 /** How load() runs networks unless told otherwise (see LoadOptions.memory). */
 export const MEMORY_DEFAULT: MemoryExecution = 'layerwise';
@@ -329,7 +330,9 @@ export class MobileNetV2Model {
       data = new Float32Array(h * w * 3);
       for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 12.9898) * 0.999);
     }
-    return selfCheck(this.backend, this.plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
+    // The whole network: the DeepLab or SSDLite head too, not only the backbone.
+    const plan = this.imported.ssdlite?.plan ?? this.imported.deeplab ?? this.plan;
+    return selfCheck(this.backend, plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
   }
 
   dispose(): void {

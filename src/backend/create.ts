@@ -25,6 +25,8 @@ import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { usageError } from '../errors.js';
 
 export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
+/** Every BackendKind, for option checks and CLI choices. */
+export const BACKEND_KINDS: readonly BackendKind[] = Object.freeze(['scalar', 'ts-fast', 'wasm-simd', 'auto']);
 
 export interface CreateBackendOptions {
   /** Threads including the calling thread; wasm-simd only. Default 1. */

@@ -33,7 +33,7 @@ import type { Clamp } from '../../kernels/clamp.js';
 import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
 import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { f32Softmax } from '../../kernels/f32-softmax.js';
-import { fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
+import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
 import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
@@ -426,19 +426,7 @@ export class WasmSimdBackend implements Backend {
       f64[(gxs >> 3) + ox] = 1 - (sx - x0);
     }
     // Which input rows are read, and each output row's two of them (per image).
-    const slot = new Int32Array(inH).fill(-1);
-    const y0s = new Int32Array(outH), y1s = new Int32Array(outH), fys = new Float64Array(outH);
-    let used = 0;
-    for (let oy = 0; oy < outH; oy++) {
-      const sy = resizeSourceCoord(oy, inH, outH, mode);
-      const y0 = Math.floor(sy);
-      const y1 = y0 + 1 < inH ? y0 + 1 : inH - 1;
-      y0s[oy] = y0;
-      y1s[oy] = y1;
-      fys[oy] = sy - y0;
-      if (slot[y0] === -1) slot[y0] = used++;
-      if (slot[y1] === -1) slot[y1] = used++;
-    }
+    const { y0s, y1s, fys, slot, used } = bilinearRowPlan(inH, outH, mode);
     const rowLen = outW * C;
     const rows = n * used;
     const rowSrc = this.alloc(rows), tops = this.alloc(n * outH), bottoms = this.alloc(n * outH);

@@ -21,7 +21,8 @@ export { buildPlan, makeDivisible, resolveTapName, INVERTED_RESIDUAL_SETTING, ty
 export { forward, type ForwardOptions, type ForwardResult, type Tap } from '../model/forward.js';
 export type { MobileNetV2Weights, ConvWeights } from '../model/weights.js';
 export { buildDeeplabPlan, deeplabForward, type DeeplabOptions, type DeeplabPlan } from '../model/deeplab.js';
-export { segmentationFromLogits, renderOverlay, renderClassMap, PASCAL_VOC_LABELS } from '../model/segmentation.js';
+export { segmentationFromLogits, PASCAL_VOC_LABELS } from '../model/segmentation.js';
+export { renderOverlay, renderClassMap } from '../io/image/render-segmentation.js';
 export { buildSsdlitePlan, ssdliteForward, ssdliteAnchors } from '../model/ssdlite.js';
 export { createScalarBackend } from '../backend/scalar.js';
 export { createBackend, capabilities, type Capabilities } from '../backend/create.js';

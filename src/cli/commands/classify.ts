@@ -3,7 +3,8 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { labelsOption, threadsOption } from '../options.js';
 import { BATCH_OPTIONS, BATCH_USAGE, planBatch, runBatch } from '../batch.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
 import { describeConventions, parseProfileName } from '../../io/conventions.js';
@@ -56,7 +57,7 @@ export const classifyCommand: Command = {
     }, true);
     const batch = planBatch('classify', positionals, values);
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
-    const backend = choiceOption<BackendKind>('classify', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('classify', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = threadsOption('classify', values.threads, (m) => io.err(m));
     const profile = values.profile === undefined ? undefined : parseProfileName(values.profile);
     // 'half-pixel' etc. alone mean the bilinear kernel.

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';
-import { buildPlan, type PaddingConvention } from '../../model/plan.js';
+import { buildPlan, PADDING_CONVENTIONS, type PaddingConvention } from '../../model/plan.js';
 import { buildDeeplabPlan } from '../../model/deeplab.js';
 import { deeplabTorchToWeights } from '../../io/deeplab-torch.js';
 import { buildSsdlitePlan } from '../../model/ssdlite.js';
@@ -66,7 +66,7 @@ export const convertCommand: Command = {
     const width = numberOption('convert', 'width', values.width, (v) => v > 0 && v <= 4, 'a number in (0, 4]');
     const resolution = numberOption('convert', 'resolution', values.resolution, (v) => Number.isInteger(v) && v >= 32 && v <= 2048, 'an integer from 32 to 2048');
     const classes = numberOption('convert', 'classes', values.classes, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-    const padding: PaddingConvention = choiceOption('convert', 'padding', values.padding, ['tf-same', 'symmetric'] as const) ?? (weightsPath ? 'symmetric' : 'tf-same');
+    const padding: PaddingConvention = choiceOption('convert', 'padding', values.padding, PADDING_CONVENTIONS) ?? (weightsPath ? 'symmetric' : 'tf-same');
     const bnEps = numberOption('convert', 'bn-eps', values['bn-eps'], (v) => v >= 0, 'a non-negative number') ?? 1e-5;
     const maxDetections = numberOption('convert', 'max-detections', values['max-detections'], (v) => Number.isInteger(v) && v >= 1 && v <= 10000, 'an integer from 1 to 10000');
     if (head !== 'classifier' && values['no-softmax']) throw usageError('convert: --no-softmax is for --head classifier');

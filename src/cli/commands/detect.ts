@@ -3,7 +3,8 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { labelsOption, threadsOption } from '../options.js';
 import { BATCH_OPTIONS, BATCH_USAGE, imageOutputs, planBatch, runBatch } from '../batch.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import type { NmsMode } from '../../app/detect.js';
 import { drawDetections } from '../../io/image/draw.js';
 import { encodePng } from '../../io/image/decode.js';
@@ -56,7 +57,7 @@ export const detectCommand: Command = {
     const iouThreshold = numberOption('detect', 'iou', values.iou, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
     const maxDetections = numberOption('detect', 'max', values.max, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
     const nms = choiceOption<NmsMode>('detect', 'nms', values.nms, ['tflite', 'per-class', 'class-agnostic']);
-    const backend = choiceOption<BackendKind>('detect', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('detect', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = threadsOption('detect', values.threads, (m) => io.err(m));
     const batch = planBatch('detect', positionals, values);
     const outFor = imageOutputs('detect', 'out', values.out, batch.images);

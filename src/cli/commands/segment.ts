@@ -4,10 +4,11 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { threadsOption } from '../options.js';
 import { BATCH_OPTIONS, BATCH_USAGE, imageOutputs, planBatch, runBatch } from '../batch.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_SEGMENTER, modelsDir } from '../../io/registry.js';
 import { encodePng } from '../../io/image/decode.js';
-import { renderClassMap, renderOverlay } from '../../model/segmentation.js';
+import { renderClassMap, renderOverlay } from '../../io/image/render-segmentation.js';
 
 const USAGE = `usage: mobilenetv2 segment IMAGE... [--model NAME|PATH] [--out overlay.png] [--mask mask.png] [--json]
                          [--alpha 0.5] [--interpolation bilinear|nearest] [--backend B] [--threads N]
@@ -42,7 +43,7 @@ export const segmentCommand: Command = {
     }, true);
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
-    const backend = choiceOption<BackendKind>('segment', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+    const backend = choiceOption('segment', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
     const threads = threadsOption('segment', values.threads, (m) => io.err(m));
     const batch = planBatch('segment', positionals, values);
     const outFor = imageOutputs('segment', 'out', values.out, batch.images);

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command, CliIo } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { load, type BackendKind } from '../../api.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS, type BackendKind } from '../../backend/create.js';
 import { createBackend } from '../../backend/create.js';
 import { writeFileBytes } from '../../io/files.js';
 import { usageError } from '../../errors.js';
@@ -60,7 +61,7 @@ function intList(raw: unknown): number[] | undefined {
 }
 
 function backendOption(command: string, raw: unknown): BackendKind {
-  return choiceOption<BackendKind>(command, 'backend', raw, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
+  return choiceOption(command, 'backend', raw, BACKEND_KINDS) ?? 'auto';
 }
 
 async function manifold(argv: string[], io: CliIo): Promise<number> {

@@ -52,6 +52,7 @@ import { usageError, weightsError } from '../../errors.js';
 import type { DetectionPostProcessOptions } from './model.js';
 import type { Activation } from './schema.js';
 import { encodeFlexBufferMap, options as opt, TfliteGraphBuilder } from './writer.js';
+import { seededUniform } from '../../model/random.js';
 
 export const DETECTION_POSTPROCESS_CODE = 'TFLite_Detection_PostProcess';
 
@@ -429,17 +430,8 @@ export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weigh
 // ---------------------------------------------------------------------------------------------
 // Seeded random weights (testing kernels and pipelines only — they detect/classify nothing)
 
-/** A small, fast, seeded PRNG (mulberry32): uniform in [0, 1). */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of random weights (src/model/random.ts), where callers found it. */
+export { seededUniform };
 
 export interface RandomWeightOptions {
   /** Per-conv adjustment of the weight scale (multiplies the fan-in scale) and the bias range. */
