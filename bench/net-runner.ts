@@ -19,8 +19,9 @@ import { createTfjsRunner, type PeerRunner } from './peers/tfjs.js';
 import { createOrtRunner } from './peers/onnx.js';
 import { createTfliteRunner } from './peers/tflite.js';
 import { WasmSimdBackend } from '../src/backend/wasm-simd.js';
+import { memoryExecutionFor } from '../src/model/memory-efficient.js';
 
-export type Runtime = 'scalar' | 'ts-fast' | 'wasm-simd' | 'tflite' | 'tfjs-wasm' | 'tfjs-cpu' | 'ort-web' | 'ort-node';
+export type Runtime = 'scalar' | 'ts-fast' | 'wasm-simd' | 'ts-fast-fused' | 'wasm-simd-fused' | 'tflite' | 'tfjs-wasm' | 'tfjs-cpu' | 'ort-web' | 'ort-node';
 
 export interface NetJob {
   readonly runtime: Runtime;
@@ -70,6 +71,21 @@ async function makeRunner(job: NetJob, m: BuiltModel): Promise<Runner> {
         run: () => m.forward(backend),
         dispose: () => backend.dispose(),
         ...(backend instanceof WasmSimdBackend ? { threadStats: () => backend.threadStats() } : {}),
+      };
+    }
+    case 'ts-fast-fused':
+    case 'wasm-simd-fused': {
+      // Memory-efficient execution (src/model/memory-efficient.ts): fused bottlenecks on the same kernels.
+      const kind = job.runtime === 'ts-fast-fused' ? 'ts-fast' : 'wasm-simd';
+      const inner: Backend = await createBackend(kind, { threads: job.threads });
+      const net = m.net.kind === 'classifier' ? { head: 'classifier' as const, plan: m.net.plan }
+        : m.net.kind === 'deeplab' ? { head: 'deeplab' as const, plan: m.net.plan } : { head: 'ssdlite' as const, plan: m.net.plan };
+      const { backend } = memoryExecutionFor(inner, net);
+      return {
+        label: `${kind} fused${kind === 'wasm-simd' ? ` (${job.threads} thread${job.threads > 1 ? 's' : ''})` : ''}`,
+        run: () => m.forward(backend),
+        dispose: () => inner.dispose(),
+        ...(inner instanceof WasmSimdBackend ? { threadStats: () => inner.threadStats() } : {}),
       };
     }
     case 'tflite':

@@ -17,7 +17,7 @@ export interface NetRow {
 }
 
 const fmt = (v: number, digits = 3): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(digits));
-const ours = (r: Runtime): boolean => r === 'scalar' || r === 'ts-fast' || r === 'wasm-simd';
+const ours = (r: Runtime): boolean => r === 'scalar' || r === 'ts-fast' || r === 'wasm-simd' || r === 'ts-fast-fused' || r === 'wasm-simd-fused';
 
 /** Pooled view of a row's rounds: the median of the round medians, the extreme min/max. */
 export function summary(row: NetRow): { ok: true; median: number; min: number; max: number; r: NetResult; contended: boolean } | { ok: false; error: string } {
@@ -41,6 +41,8 @@ export function rowLabel(row: NetRow): string {
     case 'scalar': return 'ours: scalar (oracle)';
     case 'ts-fast': return 'ours: ts-fast';
     case 'wasm-simd': return 'ours: wasm-simd';
+    case 'ts-fast-fused': return 'ours: ts-fast, fused blocks (--memory efficient)';
+    case 'wasm-simd-fused': return 'ours: wasm-simd, fused blocks (--memory efficient)';
     case 'tflite': return 'TFLite interpreter (WASM SIMD, XNNPACK)';
     case 'tfjs-wasm': return 'TF.js WASM (XNNPACK, SIMD)';
     case 'tfjs-cpu': return 'TF.js CPU (pure JS)';
@@ -134,6 +136,12 @@ export function targetLines(rows: readonly NetRow[], models: readonly ModelConfi
     else out.push('- wasm-simd 2T ÷ ORT Web 2T: not measured (no ONNX export of this head; ORT runs the classifiers only)');
     check('TF.js CPU ÷ ts-fast (speed-up)', ratio(med(m, 'tfjs-cpu', 1), med(m, 'ts-fast', 1)), '≥', 6);
     info('wasm-simd 1T ÷ TFLite interpreter (XNNPACK, 1 thread)', ratio(med(m, 'wasm-simd', 1), med(m, 'tflite', 1)));
+    // issue 13: the memory-efficient (fused) path
+    check('wasm-simd fused 1T ÷ TFLite interpreter', ratio(med(m, 'wasm-simd-fused', 1), med(m, 'tflite', 1)), '≤', 0.8);
+    check('wasm-simd fused 1T ÷ TF.js WASM', ratio(med(m, 'wasm-simd-fused', 1), med(m, 'tfjs-wasm', 1)), '≤', 0.75);
+    check('wasm-simd fused 2T ÷ wasm-simd fused 1T', ratio(med(m, 'wasm-simd-fused', 2), med(m, 'wasm-simd-fused', 1)), '≤', 0.55);
+    info('wasm-simd fused 1T ÷ wasm-simd layer by layer 1T', ratio(med(m, 'wasm-simd-fused', 1), med(m, 'wasm-simd', 1)));
+    info('ts-fast fused ÷ ts-fast layer by layer', ratio(med(m, 'ts-fast-fused', 1), med(m, 'ts-fast', 1)));
   }
   return out.join('\n');
 }
@@ -203,7 +211,7 @@ export function svgChart(rows: readonly NetRow[], models: readonly ModelConfig[]
     const panelTop = y;
     const gridAt = parts.length;
     for (const e of entries) {
-      const label = `${rowLabel(e.r)}${e.r.threads > 1 ? ` ${e.r.threads}T` : e.r.runtime === 'wasm-simd' || e.r.runtime.startsWith('ort') ? ' 1T' : ''}`;
+      const label = `${rowLabel(e.r)}${e.r.threads > 1 ? ` ${e.r.threads}T` : e.r.runtime.startsWith('wasm-simd') || e.r.runtime.startsWith('ort') ? ' 1T' : ''}`;
       const colour = ours(e.r.runtime) ? '#2b6cb0' : '#a0aec0';
       parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" text-anchor="end">${esc(label)}</text>`);
       parts.push(`<rect x="${labelW}" y="${y}" width="${Math.max(1, xOf(e.s.median) - labelW).toFixed(1)}" height="${barH}" fill="${colour}"/>`);

@@ -27,7 +27,7 @@ import { runKernelBench, type KernelBackendSpec, type KernelRow } from './kernel
 import { buildModel, MODEL_CONFIGS, unavailable, type ModelKind } from './models.js';
 import { writeOracle } from './oracle.js';
 import type { NetJob, NetResult, Runtime } from './net-runner.js';
-import { CACHE_DIR, ensureOnnx } from './peers/onnx.js';
+import { CACHE_DIR, ensureOnnx, peerPackageMissing } from './peers/onnx.js';
 import { kernelTable, machineLines, networkTable, soloNotes, svgChart, targetLines, type NetRow } from './report.js';
 import { repoPath } from './paths.js';
 
@@ -63,6 +63,9 @@ const NET_RUNTIMES: ReadonlyArray<{ runtime: Runtime; threads: number; peer: boo
   { runtime: 'ts-fast', threads: 1, peer: false },
   { runtime: 'wasm-simd', threads: 1, peer: false },
   { runtime: 'wasm-simd', threads: 2, peer: false },
+  { runtime: 'ts-fast-fused', threads: 1, peer: false },
+  { runtime: 'wasm-simd-fused', threads: 1, peer: false },
+  { runtime: 'wasm-simd-fused', threads: 2, peer: false },
   { runtime: 'tflite', threads: 1, peer: true },
   { runtime: 'tfjs-wasm', threads: 1, peer: true },
   { runtime: 'tfjs-cpu', threads: 1, peer: true },
@@ -106,7 +109,13 @@ async function main(): Promise<void> {
       mkdirSync(CACHE_DIR, { recursive: true });
       const oraclePath = `${CACHE_DIR}/oracle-${mi}.f32`;
       await writeOracle(m, oraclePath);
-      const runtimes = NET_RUNTIMES.filter((r) => (!r.peer || !flag('--no-peers')) && (!r.kinds || r.kinds.includes(config.kind)) && (!onlyRuntimes || onlyRuntimes.includes(r.runtime)));
+      const wanted = NET_RUNTIMES.filter((r) => (!r.peer || !flag('--no-peers')) && (!r.kinds || r.kinds.includes(config.kind)) && (!onlyRuntimes || onlyRuntimes.includes(r.runtime)));
+      const runtimes = wanted.filter((r) => {
+        if (r.runtime !== 'ort-web' && r.runtime !== 'ort-node') return true;
+        const missing = peerPackageMissing(r.runtime);
+        if (missing !== null && r.threads === 1) notes.push(`${config.name}: ${r.runtime} rows skipped: ${missing}`);
+        return missing === null;
+      });
       let onnxPath: string | undefined;
       if (runtimes.some((r) => r.runtime.startsWith('ort'))) {
         try {

@@ -20,6 +20,9 @@ export class KernelArgumentError extends RangeError {
   override name = 'KernelArgumentError';
 }
 
+/** Any buffer the entry checks measure: float or quantized typed arrays alike. */
+export type Sized = { readonly length: number };
+
 /** Named axes in order, e.g. `{ OC: 32, KH: 3, KW: 3, IC: 3 }`; printed as `[OC=32, KH=3, KW=3, IC=3]`. */
 export type NamedShape = Readonly<Record<string, number>>;
 
@@ -100,7 +103,7 @@ export function checkClamp(kernel: string, clamp: Clamp | null): void {
  * weight layout (OHWI, or a packed form) itself.
  */
 export function checkConvIo(
-  kernel: string, out: Float32Array, x: Float32Array, bias: Float32Array | null,
+  kernel: string, out: Sized, x: Sized, bias: Sized | null,
   dims: { readonly n: number; readonly inC: number; readonly outC: number }, g: Conv2dGeometry, clamp: Clamp | null,
 ): void {
   checkDims(kernel, { n: dims.n, inC: dims.inC, outC: dims.outC });
@@ -113,7 +116,7 @@ export function checkConvIo(
 
 /** The entry checks of a depthwise kernel: dims, geometry, clamp, x [N, H, W, C], w [KH, KW, C], bias [C], out [N, OH, OW, C]. */
 export function checkDepthwiseArgs(
-  kernel: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+  kernel: string, out: Sized, x: Sized, w: Sized, bias: Sized | null,
   dims: { readonly n: number; readonly channels: number }, g: Conv2dGeometry, clamp: Clamp | null,
 ): void {
   checkDims(kernel, { n: dims.n, channels: dims.channels });
@@ -128,7 +131,7 @@ export function checkDepthwiseArgs(
 
 /** The entry checks of a matrix-product kernel (pointwise 1×1 conv, fully connected): x [rows, IC], w [OC, IC], bias [OC], out [rows, OC]. */
 export function checkMatmulArgs(
-  kernel: string, out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+  kernel: string, out: Sized, x: Sized, w: Sized, bias: Sized | null,
   rows: { readonly name: 'P' | 'N'; readonly count: number }, inC: number, outC: number, clamp: Clamp | null,
 ): void {
   checkDims(kernel, { [rows.name === 'P' ? 'pixels' : 'n']: rows.count, inC, outC });

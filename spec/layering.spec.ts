@@ -19,12 +19,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function tierOf(file: string): { tier: number; name: string } {
   if (file.startsWith('kernels/')) return { tier: 0, name: 'kernels' };
   if (file === 'src/errors.ts') return { tier: 1, name: 'errors' };
+  // The JavaScript host under the backends (#host: WASM bytes, worker threads) and its shared pieces.
+  if (['src/platform/host.ts', 'src/platform/sources.ts', 'src/node/host.ts', 'src/browser/host.ts', 'src/browser/dom.ts'].includes(file)) return { tier: 1, name: 'host' };
   if (file.startsWith('src/backend/')) return { tier: 2, name: 'backend' };
   if (file.startsWith('src/model/')) return { tier: 3, name: 'model' };
   if (file.startsWith('src/io/')) return { tier: 4, name: 'io' };
   if (file.startsWith('src/oracle/')) return { tier: 4, name: 'oracle' };
   if (file.startsWith('src/app/') || file === 'src/api.ts') return { tier: 4, name: 'app' };
-  if (file.startsWith('src/cli/') || file === 'src/index.ts') return { tier: 5, name: 'cli' };
+  if (file.startsWith('src/teach/')) return { tier: 4, name: 'app' }; // teaching figures (issue 14): application tier
+  // The application tier's host half (#platform: model sources, images).
+  if (['src/platform/platform.ts', 'src/node/platform.ts', 'src/browser/platform.ts'].includes(file)) return { tier: 4, name: 'platform' };
+  if (file.startsWith('src/cli/') || file === 'src/index.ts' || file === 'src/browser/index.ts') return { tier: 5, name: 'cli' };
   return { tier: -1, name: 'unplaced' };
 }
 
@@ -56,11 +61,23 @@ function target(from: string, spec: string): string {
   return relative(ROOT, abs).replace(/\.js$/, '.ts');
 }
 
+/**
+ * package.json `imports`: `#host` and `#platform` are the Node or the browser file, whichever the
+ * condition picks, so an import of either is an arrow to both.
+ */
+const PACKAGE_IMPORTS: Record<string, string[]> = {
+  '#host': ['src/node/host.ts', 'src/browser/host.ts'],
+  '#platform': ['src/node/platform.ts', 'src/browser/platform.ts'],
+};
+function hostImportsOf(text: string): string[] {
+  return [...text.matchAll(/\bfrom\s*['"](#[a-z-]+)['"]/g)].flatMap((m) => PACKAGE_IMPORTS[m[1]!] ?? [`unknown package import ${m[1]}`]);
+}
+
 const files = [...sourceFiles('kernels'), ...sourceFiles('src')];
 const graph = new Map<string, string[]>();
 for (const f of files) {
   const text = readFileSync(join(ROOT, f), 'utf8');
-  graph.set(f, importsOf(text).map((s) => target(f, s)));
+  graph.set(f, [...importsOf(text).map((s) => target(f, s)), ...hostImportsOf(text)]);
 }
 
 describe('layering: kernels ← backend ← model ← io / oracle / app ← cli', () => {

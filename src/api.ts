@@ -18,11 +18,21 @@ import type { Backend } from './backend/backend.js';
 import { createScalarBackend } from './backend/scalar.js';
 import { forward } from './model/forward.js';
 import { deeplabForward } from './model/deeplab.js';
+import { memoryExecutionFor, type MemoryStats } from './model/memory-efficient.js';
+import type { MemoryExecution, MemoryNetwork } from './model/memory-plan.js';
 import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
-import { DEFAULT_CLASSIFIER, resolveModel, type RegistryEntry } from './io/registry.js';
-import { indexLabels, labelSetForClasses, labelsFor, type Labels } from './io/labels.js';
+import { DEFAULT_CLASSIFIER, type RegistryEntry } from './io/registry-entries.js';
+import { platform } from '#platform';
+import type { ModelSource, ResolveModelOptions } from './platform/platform.js';
+import { setKernelModuleSource, type KernelModuleSource } from './backend/wasm-module.js';
+import { indexLabels, labelSetForClasses, labelsFor, labelsFromNames, type Labels } from './io/labels.js';
+import { RANDOM_WEIGHTS_MARK } from './io/tflite/export.js';
+import { readTfliteModel } from './io/tflite/model.js';
+import { metadataLabels, readTfliteMetadata, type ModelMetadataInfo, type TfliteMetadata } from './io/tflite/metadata.js';
+import { MobileNetV2Error } from './errors.js';
+import type { Normalization } from './io/image/preprocess.js';
 import { loadImage, type ImageInput } from './io/image/input.js';
 import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
 import type { RgbImage } from './io/image/image.js';
@@ -32,11 +42,20 @@ import { detectImage, type DetectOptions, type DetectResult } from './app/detect
 import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
 
-export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
+import type { BackendKind } from './backend/create.js';
+export type { BackendKind };
 
-export interface LoadOptions {
-  /** Registry name or path to a .tflite file. Default: the registry's default classifier. */
-  model?: string;
+/** How load() runs networks unless told otherwise (see LoadOptions.memory). */
+export const MEMORY_DEFAULT: MemoryExecution = 'layerwise';
+
+export interface LoadOptions extends ResolveModelOptions {
+  /**
+   * Registry name or path to a .tflite file (Node), a URL (browser), or the file itself: bytes,
+   * a Blob/File, a fetch Response. Default: the registry's default classifier.
+   */
+  model?: ModelSource;
+  /** Where the WASM kernel module is read from, when not next to the library (bundlers, offline pages). */
+  wasm?: KernelModuleSource;
   /** Which backend runs the layers. Default 'auto': WASM SIMD when the host has it (checked against the scalar oracle at start-up), else optimised TypeScript; 'scalar' is the oracle itself. */
   backend?: BackendKind;
   threads?: number;
@@ -47,6 +66,18 @@ export interface LoadOptions {
   profile?: ProfileName;
   /** Single overrides on top of the profile: resize, centralCrop, fit, normalization. */
   conventions?: Pick<ConventionOverrides, 'resize' | 'centralCrop' | 'fit' | 'normalization'>;
+  /**
+   * 'efficient' (paper §5.1): fused bottlenecks in a measured arena, the expanded tensors never
+   * materialised; 'layerwise': every layer's output materialised. Outputs are bit-identical.
+   * Default: MEMORY_DEFAULT.
+   */
+  memory?: MemoryExecution;
+  /**
+   * Class names overriding the model's own (its TFLite metadata label file, else its registry
+   * entry or the list its class count implies): one name per output, or one fewer when output 0
+   * is the background. `source` names the list in the record and in errors (e.g. the file path).
+   */
+  labels?: readonly string[] | { readonly names: readonly string[]; readonly source: string };
   /** Load files whose weights or scales hold NaN/±Inf (to study them); their non-finite results are still refused. Default false. */
   allowNonFinite?: boolean;
 }
@@ -61,6 +92,8 @@ export interface Prediction {
 /** The full convention record (src/io/conventions.ts) plus what this model file adds. */
 export interface Conventions extends ConventionRecord {
   readonly labelSet: string;
+  /** Where the class names come from: '--labels FILE' / 'load({ labels })', the model's metadata file, the registry entry, or the class count. */
+  readonly labelSource: string;
   /** How the float input was obtained: 'dequantize-uint8' (real = scale·(q − zp)) or a normalization preset. */
   readonly input: string;
   readonly weights: 'float' | 'dequantized';
@@ -83,6 +116,20 @@ export interface SegmentResult extends Segmentation {
   readonly image: RgbImage;
   readonly preprocessing: PreprocessRecord;
   readonly conventions: Conventions;
+}
+
+/** What a model file declares about itself, plus labels given at load time. */
+export interface ModelDescription {
+  readonly metadata: TfliteMetadata | null;
+  readonly labels: { readonly names: readonly string[]; readonly source: string } | null;
+}
+
+/** The metadata's input NormalizationOptions as a custom preset ((x − mean) / std on 0..255 pixels), if any. */
+function metadataNormalization(md: ModelMetadataInfo | null): { normalization?: Normalization } {
+  const n = md?.inputs[0]?.normalization;
+  if (!n || n.mean.length === 0 || n.std.length === 0) return {};
+  const three = (v: readonly number[]): [number, number, number] => [v[0]!, v[1] ?? v[0]!, v[2] ?? v[0]!];
+  return { normalization: { name: 'custom', mean: three(n.mean), std: three(n.std), scale: 1 } };
 }
 
 /** Image preparation for an imported model, from its convention record. */
@@ -123,17 +170,56 @@ export class MobileNetV2Model {
     readonly path: string,
     private readonly backend: Backend,
     private readonly conventionChoice: { profile?: ProfileName; overrides?: LoadOptions['conventions'] } = {},
+    readonly memory: MemoryExecution = MEMORY_DEFAULT,
+    /** What the file declares about itself (TFLite Model Metadata), and labels given at load time. */
+    readonly described: ModelDescription = { metadata: null, labels: null },
   ) {}
+
+  private execution: { backend: Backend; stats: () => MemoryStats } | null = null;
+
+  /** The backend the network runs on: the memory-efficient wrapper (memory: 'efficient') or the backend itself. */
+  private get runner(): Backend {
+    if (this.memory === 'layerwise') return this.backend;
+    if (this.execution === null) {
+      const m = this.imported;
+      const net: MemoryNetwork = m.head === 'deeplab' && m.deeplab ? { head: 'deeplab', plan: m.deeplab }
+        : m.head === 'ssdlite' && m.ssdlite ? { head: 'ssdlite', plan: m.ssdlite.plan }
+        : { head: 'classifier', plan: m.plan };
+      this.execution = memoryExecutionFor(this.backend, net, { memory: this.memory });
+    }
+    return this.execution.backend;
+  }
+
+  /** Activation memory of the last run (memory: 'efficient'): measured arena high-water mark, tile scratch, fused blocks; null otherwise. */
+  memoryStats(): MemoryStats | null {
+    return this.execution?.stats() ?? null;
+  }
+
+
+  /** The labels when they come from a file (metadata or load({ labels })), else null. */
+  get labelsFromFile(): Labels | null { return this.described.labels ? this.labels : null; }
+
+  /** The file's TFLite Model Metadata (name, version, licence, normalization, label files), or null. */
+  get metadata(): ModelMetadataInfo | null { return this.described.metadata?.metadata ?? null; }
 
   get plan(): MobileNetV2Plan { return this.imported.plan; }
   get summary(): string { return this.imported.summary; }
   get name(): string { return this.entry?.name ?? this.path; }
 
   get labels(): Labels {
-    const classes = this.imported.plan.classifier?.classes ?? this.imported.deeplab?.options.classes ?? 0;
-    const set = this.entry?.labels ?? labelSetForClasses(classes);
-    return set ? labelsFor(set) : indexLabels(classes);
+    return this.labelChoice().labels;
   }
+
+  private labelChoice(): { labels: Labels; source: string } {
+    // Detectors: one name per class slot (slot 0 = background), so classIndex k is slot k + 1.
+    const classes = this.imported.plan.classifier?.classes ?? this.imported.deeplab?.options.classes ?? this.imported.ssdlite?.plan.classes ?? 0;
+    const named = this.described.labels;
+    if (named) return { labels: labelsFromNames(named.names, classes, named.source), source: named.source };
+    const set = this.entry?.labels ?? labelSetForClasses(classes);
+    if (set) return { labels: labelsFor(set), source: this.entry?.labels ? 'the registry entry' : `implied by ${classes} classes` };
+    return { labels: indexLabels(classes), source: 'none: generic names' };
+  }
+
 
   /**
    * Every convention this model's results are computed with: the named profile (default: the
@@ -149,13 +235,15 @@ export class MobileNetV2Model {
     const overrides = this.conventionChoice.overrides ?? {};
     const facts: ConventionFacts = {
       padding: m.plan.options.padding, bnEps: null, weightLayout: 'OHWI', activationLayout: 'NHWC',
-      classes: m.plan.classifier?.classes ?? m.deeplab?.options.classes ?? 0, labelOffset: l.offset === 1 ? 1 : 0,
+      classes: m.plan.classifier?.classes ?? m.deeplab?.options.classes ?? 0, labelOffset: l.offset === 1 || (m.plan.classifier?.classes ?? 0) === 1001 ? 1 : 0,
       inputQuantization: q ? { dtype: m.input.type === 'INT8' ? 'int8' : 'uint8', scale: q.scale, zeroPoint: q.zeroPoint } : null,
       // Quantized inputs take raw pixels (the input quantization maps them to the model's range).
       ...(q && overrides.normalization === undefined ? { normalization: 'raw-uint8' as const } : {}),
       ...(profile === null && p ? { resize: p.resize, centralCrop: p.centralCrop, fit: p.fit, ...(q ? {} : { normalization: p.normalization }) } : {}),
+      ...(q ? {} : metadataNormalization(this.metadata)),
       notes: {
         padding: 'read from the TFLite graph', bnEps: 'BatchNorm is folded in the file', normalization: 'quantized input: the uint8 pixels go in as they are',
+        ...(q || !metadataNormalization(this.metadata).normalization ? {} : { normalization: "the file's TFLite metadata (NormalizationOptions)" }),
         resize: "the model's registry entry", centralCrop: "the model's registry entry", fit: "the model's registry entry",
       },
     };
@@ -163,6 +251,7 @@ export class MobileNetV2Model {
     return {
       ...record,
       labelSet: l.set,
+      labelSource: this.labelChoice().source,
       input: this.imported.input.quantization ? `dequantize-${this.imported.input.type.toLowerCase()} (scale ${this.imported.input.quantization.scale}, zero point ${this.imported.input.quantization.zeroPoint})` : 'normalization preset',
       weights: this.imported.quantized ? 'dequantized' : 'float',
     };
@@ -182,7 +271,7 @@ export class MobileNetV2Model {
     if (this.imported.head !== 'classifier') throw unsupportedError(`${this.name} is a ${this.imported.head} model; classify needs a classifier`);
     const { tensor, record } = await this.prepare(image);
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { output } = forward(this.backend, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
+    const { output } = forward(this.runner, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
     const logits = output.data;
     requireFiniteOutput(logits, `${this.name}: the logits`);
     const probabilities = new Float32Array(logits.length);
@@ -203,7 +292,7 @@ export class MobileNetV2Model {
     if (this.imported.head !== 'deeplab' || !dl) throw unsupportedError(`${this.name} is a ${this.imported.head} model; segment needs a Mobile DeepLabv3 model`);
     const { img, tensor, record } = await this.prepare(image);
     const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { logits } = deeplabForward(this.backend, dl, this.imported.weights, tensor, [1, h, w, 3]);
+    const { logits } = deeplabForward(this.runner, dl, this.imported.weights, tensor, [1, h, w, 3]);
     requireFiniteOutput(logits.data, `${this.name}: the segmentation logits`);
     const seg = segmentationFromLogits(logits, record, { labels: this.labels.size === logits.shape[3] ? Array.from({ length: this.labels.size }, (_, i) => this.labels.name(i)) : undefined, ...options });
     return { ...seg, image: img, preprocessing: record, conventions: this.conventions() };
@@ -216,9 +305,20 @@ export class MobileNetV2Model {
     return (await this.infer(image)).predictions.slice(0, k);
   }
 
-  /** Object detection with an SSDLite model (detect.ts): boxes, labels, scores, raw outputs. */
+  /**
+   * Object detection with an SSDLite model (detect.ts). Returns a DetectResult:
+   *
+   * ```ts
+   * { detections: [{ label, classIndex, score, box: { ymin, xmin, ymax, xmax } (normalised),
+   *                  boxPixels: { x, y, width, height } (original image pixels, top-left corner),
+   *                  scores: Float32Array (every class), slot, anchorIndex }],   // best first
+   *   image: { width, height }, labelSet: 'coco-91' | 'index',
+   *   boxEncodings: Float32Array [A, 4], classLogits: Float32Array [A, K], anchors,
+   *   preprocessing, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … } }
+   * ```
+   */
   async detect(image: ImageInput | RgbImage, options: DetectOptions = {}): Promise<DetectResult> {
-    return detectImage(this, this.backend, image, options);
+    return detectImage(this, this.runner, image, options);
   }
 
   /**
@@ -234,7 +334,9 @@ export class MobileNetV2Model {
       data = new Float32Array(h * w * 3);
       for (let i = 0; i < data.length; i++) data[i] = Math.fround(Math.sin(i * 12.9898) * 0.999);
     }
-    return selfCheck(this.backend, this.plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
+    // The whole network: the DeepLab or SSDLite head too, not only the backbone.
+    const plan = this.imported.ssdlite?.plan ?? this.imported.deeplab ?? this.plan;
+    return selfCheck(this.backend, plan, this.imported.weights, { data, shape: [1, h, w, 3] }, options);
   }
 
   dispose(): void {
@@ -248,14 +350,45 @@ async function makeBackend(kind: BackendKind, threads: number | undefined): Prom
   return createBackend(kind, { threads });
 }
 
-/** Loads a model by registry name or path; see the file comment for an example. */
-export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
-  const resolved = await resolveModel(options.model ?? DEFAULT_CLASSIFIER, { allowDownload: options.allowDownload, log: options.log });
-  const imported = importTflite(resolved.bytes, resolved.path, { allowNonFinite: options.allowNonFinite });
-  const backend = await makeBackend(options.backend ?? 'auto', options.threads);
-  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions });
+/**
+ * The file's TFLite metadata (a damaged metadata block is reported through `log` and ignored: the
+ * network itself is intact) and the label list: `options.labels`, else the metadata's label file.
+ */
+function describeModel(bytes: Uint8Array, source: string, options: LoadOptions): ModelDescription {
+  let metadata: TfliteMetadata | null = null;
+  let fromFile: { names: string[]; file: string } | null = null;
   try {
-    model.conventions(); // a bad profile or override fails here, not at the first image
+    metadata = readTfliteMetadata(bytes, source);
+    fromFile = metadataLabels(metadata, source);
+  } catch (e) {
+    if (!(e instanceof MobileNetV2Error)) throw e;
+    options.log?.(`warning: ${e.message}; the model's metadata is ignored`);
+  }
+  const given = options.labels;
+  if (given !== undefined) {
+    const names = Array.isArray(given) ? given : (given as { names: readonly string[] }).names;
+    const src = Array.isArray(given) ? 'load({ labels })' : (given as { source: string }).source;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw usageError('load: labels must be an array of strings or { names, source }');
+    return { metadata, labels: { names, source: src } };
+  }
+  return { metadata, labels: fromFile ? { names: fromFile.names, source: `${source}: metadata label file '${fromFile.file}'` } : null };
+}
+
+/** Loads a model by registry name, path, URL or the file itself (bytes, Blob, Response); see the file comment for an example. */
+export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model> {
+  if (options.wasm !== undefined) setKernelModuleSource(options.wasm);
+  const resolved = await platform.resolveModel(options.model ?? DEFAULT_CLASSIFIER, options);
+  const imported = importTflite(resolved.bytes, resolved.path, { allowNonFinite: options.allowNonFinite });
+  const described = describeModel(resolved.bytes, resolved.path, options);
+  if (readTfliteModel(resolved.bytes, resolved.path).description?.includes(RANDOM_WEIGHTS_MARK)) {
+    options.log?.(`warning: ${resolved.entry?.name ?? resolved.path} has RANDOM weights (made by 'mobilenetv2 convert --random-seed'): its outputs recognise nothing`);
+  }
+  const memory = options.memory ?? MEMORY_DEFAULT;
+  if (memory !== 'efficient' && memory !== 'layerwise') throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
+  const backend = await makeBackend(options.backend ?? 'auto', options.threads);
+  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, memory, described);
+  try {
+    model.conventions(); // a bad profile, override or label list fails here, not at the first image
   } catch (e) {
     model.dispose();
     throw e;

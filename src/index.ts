@@ -8,14 +8,20 @@
  * console.log(await model.classify('cat.jpg', { topK: 3 }));
  * ```
  */
-export { load, MobileNetV2Model, type LoadOptions, type Prediction, type InferenceResult, type ClassifyOptions, type SegmentResult, type BackendKind } from './api.js';
+export { load, MobileNetV2Model, MEMORY_DEFAULT, type LoadOptions, type Prediction, type InferenceResult, type ClassifyOptions, type SegmentResult, type BackendKind } from './api.js';
 export { buildPlan, makeDivisible, resolveTapName, INVERTED_RESIDUAL_SETTING, type MobileNetV2Options, type MobileNetV2Plan, type BlockPlan, type ConvPlan } from './model/plan.js';
 export { forward, type ForwardOptions, type ForwardResult, type Tap } from './model/forward.js';
 export { runNetwork, headOf, type NetworkPlan } from './model/network.js';
 export { runHead, type Head, type NetworkOps, type NetworkResult, type RunContext, type RunOptions } from './model/runner.js';
+export {
+  classifierMemoryPlan, deeplabMemoryPlan, ssdliteMemoryPlan, memoryPlanOf, materializedPerResolution,
+  type MemoryPlan, type MemoryPlanOptions, type MemoryExecution, type MemoryNetwork, type PlannedOp, type PlannedTensor,
+} from './model/memory-plan.js';
+export { memoryEfficientBackend, memoryExecutionFor, type MemoryStats } from './model/memory-efficient.js';
 export type { MobileNetV2Weights, ConvWeights } from './model/weights.js';
 export { buildDeeplabPlan, deeplabForward, type DeeplabOptions, type DeeplabPlan } from './model/deeplab.js';
-export { segmentationFromLogits, renderOverlay, renderClassMap, PASCAL_VOC_LABELS } from './model/segmentation.js';
+export { segmentationFromLogits, PASCAL_VOC_LABELS } from './model/segmentation.js';
+export { renderOverlay, renderClassMap } from './io/image/render-segmentation.js';
 export { buildSsdlitePlan, ssdliteForward, ssdliteAnchors } from './model/ssdlite.js';
 export { createScalarBackend } from './backend/scalar.js';
 export type { Backend } from './backend/backend.js';

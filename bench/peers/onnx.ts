@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuiltModel } from '../models.js';
 import { repoPath } from '../paths.js';
@@ -19,6 +20,22 @@ import type { PeerRunner } from './tfjs.js';
 
 export const PYTHON = process.env.MOBILENETV2_PYTHON ?? '/usr/bin/python3';
 export const CACHE_DIR = repoPath('bench', 'results', '.cache');
+
+/**
+ * Why a runtime's npm package cannot be used here, or null when it resolves. The ORT packages are
+ * devDependencies (never installed for users of the package); a checkout installed with
+ * `npm ci --omit=dev`, or one where a peer was removed, reports those rows as skipped instead of
+ * failing every job.
+ */
+export function peerPackageMissing(runtime: 'ort-web' | 'ort-node'): string | null {
+  const name = runtime === 'ort-web' ? 'onnxruntime-web' : 'onnxruntime-node';
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return null;
+  } catch {
+    return `${name} is not installed (a devDependency: 'npm ci' in a checkout installs it)`;
+  }
+}
 
 /** Path of the model's ONNX file, exporting it first if needed; throws with the reason if it cannot. */
 export function ensureOnnx(m: BuiltModel): string {

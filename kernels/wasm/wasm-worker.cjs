@@ -16,11 +16,8 @@
  *   slot, bumps the slot's generation and wakes the main thread. It then respawns the worker for
  *   the next call. It never spins: it sleeps in its event loop.
  *
- * - 'compute': instantiates the shared module on the shared memory and runs jobs. Between jobs it
- *   spins ~100 µs on the slot's sequence number before it sleeps in Atomics.wait, because a
- *   wake-up from Atomics.wait costs 40–60 µs on this VM (docs/wasm-simd.md §3) and layers arrive
- *   back to back. A job is a range of rows that every participant (main thread included) eats in
- *   chunks claimed from one shared counter.
+ * - 'compute': runs compute-loop.mjs (shared with the browser's Web Workers): instantiates the
+ *   shared module on the shared memory and runs jobs.
  */
 'use strict';
 const { Worker, workerData, parentPort } = require('node:worker_threads');
@@ -101,54 +98,15 @@ function runSupervisor() {
 }
 
 function runCompute() {
-  const { memory, module, base, spin, exportNames } = workerData;
-  const f64 = new Float64Array(workerData.ctrl);
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const fns = exportNames.map((name) => instance.exports[name]);
-  const a = L.ARGS >> 1; // Float64 index of the (global) argument block
-  const seqAt = base + L.SEQ;
-  let seen = Atomics.load(i32, seqAt); // never run a job posted to a previous incarnation of this slot
-  Atomics.store(i32, base + L.STATE, L.READY);
-  wakeMain();
-
-  for (;;) {
-    for (let s = spin; s > 0 && Atomics.load(i32, seqAt) === seen; s--);
-    Atomics.wait(i32, seqAt, seen); // returns at once ("not-equal") when a job already arrived
-    const seq = Atomics.load(i32, seqAt);
-    if (seq === seen) continue;
-    seen = seq;
-    if (Atomics.load(i32, L.SHUTDOWN) !== 0) return;
-    // Join the job unless the main thread already withdrew the offer (it finished every chunk
-    // while this thread was waking up): then the job is not ours to touch.
-    if (Atomics.compareExchange(i32, base + L.CLAIM, seq, -seq) !== seq) continue;
-    const fault = i32[base + L.FAULT];
-    if (fault !== 0) {
-      i32[base + L.FAULT] = 0;
-      if (fault === L.FAULT_THROW) throw new Error('injected fault (test)');
-      if (fault === L.FAULT_EXIT) process.exit(70);
-      if (fault === L.FAULT_TERMINATE) {
-        parentPort.postMessage('terminate-me');
-        Atomics.wait(i32, L.SHUTDOWN, 0); // hold the job until the supervisor's terminate() lands
-      }
-    }
-    // Claim chunks of the job's range from the shared counter until it is exhausted; the main
-    // thread (and any other worker) does the same, so a late or slow worker simply gets fewer.
-    const fn = fns[i32[L.OP]];
-    const total = i32[L.TOTAL];
-    const chunk = i32[L.CHUNK];
-    let chunks = 0;
-    for (;; chunks++) {
-      const start = Atomics.add(i32, L.NEXT, chunk);
-      if (start >= total) break;
-      fn(start, Math.min(start + chunk, total),
-        f64[a], f64[a + 1], f64[a + 2], f64[a + 3], f64[a + 4], f64[a + 5], f64[a + 6], f64[a + 7],
-        f64[a + 8], f64[a + 9], f64[a + 10], f64[a + 11], f64[a + 12], f64[a + 13], f64[a + 14], f64[a + 15],
-        f64[a + 16], f64[a + 17], f64[a + 18], f64[a + 19], f64[a + 20], f64[a + 21]);
-    }
-    if (chunks > 0) Atomics.add(i32, L.WORKER_CHUNKS, chunks);
-    Atomics.store(i32, base + L.DONE, seq);
-    wakeMain();
-  }
+  // The loop itself is shared with the browser's Web Workers (compute-loop.mjs, an ES module).
+  const { pathToFileURL } = require('node:url');
+  const { join } = require('node:path');
+  import(pathToFileURL(join(__dirname, 'compute-loop.mjs')).href).then(({ runComputeLoop }) => {
+    runComputeLoop(workerData, {
+      exit: (code) => process.exit(code),
+      askTerminate: () => parentPort.postMessage('terminate-me'),
+    });
+  });
 }
 
 if (workerData.role === 'supervisor') runSupervisor();

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { conv2dGeometry, GeometryError, type Conv2dGeometry, type Padding } from '../../kernels/geometry.js';
+import { seededUniform } from '../../src/model/random.js';
 
 /** Channel counts just below, at and above multiples of 4, 8 and 16. */
 export const CHANNEL_COUNTS = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17] as const;
@@ -118,17 +119,8 @@ export function f32ArrayArb(length: number, min = -8, max = 8): fc.Arbitrary<Flo
   return fc.float32Array({ noNaN: true, noDefaultInfinity: true, min, max, minLength: length, maxLength: length });
 }
 
-/** Deterministic PRNG (mulberry32) for the boundary sweeps, so failures reproduce by seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for the boundary sweeps, so failures reproduce by seed: the project's one (src/model/random.ts). */
+export const seededRandom = seededUniform;
 
 /** Float32Array of `length` uniform values in [min, max), from `seed`. */
 export function seededF32(length: number, seed: number, min = -8, max = 8): Float32Array {

@@ -14,22 +14,16 @@ import { decodeImage, encodePng } from '../../src/io/image/decode.js';
 import type { RgbImage } from '../../src/io/image/image.js';
 import { preprocessImage } from '../../src/io/image/preprocess.js';
 import {
-  NO_PREDICTION, PASCAL_VOC_LABELS, renderClassMap, renderOverlay, segmentationFromLogits, vocColor, vocColormap,
+  NO_PREDICTION, PASCAL_VOC_LABELS, segmentationFromLogits, vocColor, vocColormap,
   type SegmentationMapping,
 } from '../../src/model/segmentation.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
+import { seededUniform } from '../../src/model/random.js';
+import { renderClassMap, renderOverlay } from '../../src/io/image/render-segmentation.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform floats: the project's one seeded generator. */
+const rng = seededUniform;
 
 function mapping(sourceW: number, sourceH: number, content: { x: number; y: number; width: number; height: number }, crop?: { x: number; y: number; width: number; height: number }): SegmentationMapping {
   const c = crop ?? { x: 0, y: 0, width: sourceW, height: sourceH };

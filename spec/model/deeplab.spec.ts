@@ -14,20 +14,12 @@ import type { ConvPlan } from '../../src/model/plan.js';
 import { convWeightShape, type ConvWeights, type MobileNetV2Weights } from '../../src/model/weights.js';
 import { conv2dGeometry } from '../../kernels/geometry.js';
 import { MobileNetV2Error } from '../../src/errors.js';
+import { seededUniform } from '../../src/model/random.js';
 
 const backend = createScalarBackend();
 
-/** Deterministic uniform floats (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform floats: the project's one seeded generator. */
+const rng = seededUniform;
 
 function randomArray(n: number, bound: number, next: () => number): Float32Array {
   const a = new Float32Array(n);

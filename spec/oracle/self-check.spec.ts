@@ -15,6 +15,11 @@ import { MobileNetV2Error } from '../../src/errors.js';
 import { goldenPath, goldenStateDict } from '../helpers/golden-weights.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 import { cli } from './helpers.js';
+import { buildDeeplabPlan } from '../../src/model/deeplab.js';
+import { buildSsdlitePlan } from '../../src/model/ssdlite.js';
+import { convWeightShape, type ConvWeights } from '../../src/model/weights.js';
+import type { ConvPlan } from '../../src/model/plan.js';
+import { seededF32 } from '../helpers/arbitraries.js';
 
 function goldenA() {
   const sd = goldenStateDict({ width: 1, numClasses: 1000, seed: 1 });
@@ -69,6 +74,60 @@ describe('selfCheck', () => {
     expect(r.layers.map((l) => l.name).at(-1)).toBe('classifier');
     expect(r.layers.length).toBe(4);
     b.dispose();
+  });
+});
+
+function randomConvWeights(convs: readonly ConvPlan[], seed: number): { convs: Map<string, ConvWeights>; classifier: null } {
+  const map = new Map<string, ConvWeights>();
+  convs.forEach((c, i) => {
+    const fanIn = c.kind === 'depthwise' ? c.kernel * c.kernel : c.inC * c.kernel * c.kernel;
+    const r = Math.sqrt(3 / fanIn);
+    map.set(c.name, { weight: seededF32(convWeightShape(c).reduce((a, d) => a * d, 1), seed + 2 * i, -r, r), bias: seededF32(c.outC, seed + 2 * i + 1, -0.2, 0.2) });
+  });
+  return { convs: map, classifier: null };
+}
+
+describe('selfCheck covers the heads', () => {
+  const dwSwap = (fast: Backend): Backend => ({
+    ...fast, name: 'broken',
+    depthwiseConv2d: (o, x, w, b, d, g, c) => fast.depthwiseConv2d(o, x, w, b, d, conv2dGeometry({
+      inH: g.inH, inW: g.inW, kH: g.kH, kW: g.kW, stride: [g.strideH, g.strideW], dilation: [g.dilationH, g.dilationW],
+      padding: { top: g.pad.bottom, bottom: g.pad.top, left: g.pad.right, right: g.pad.left },
+    }), c),
+  });
+
+  it('DeepLab: every head conv (image pooling, ASPP, projection, logits) is rerun within the bound', async () => {
+    const plan = buildDeeplabPlan({ width: 0.35, resolution: 49, classes: 3, depth: 8, aspp: 'separable', atrousRates: [1, 2] });
+    const weights = randomConvWeights([...plan.backbone.blocks.flatMap((b) => b.convs), ...plan.headConvs], 3);
+    const input = { data: seededF32(49 * 49 * 3, 1, -1, 1), shape: [1, 49, 49, 3] };
+    const b = await createBackend('wasm-simd');
+    try {
+      const r = selfCheck(b, plan, weights, input, { sampleLayers: 'all', threshold: 1 });
+      const names = r.layers.map((l) => l.name);
+      for (const c of plan.headConvs) expect(names).toContain(c.name);
+      expect(names.length).toBe(plan.backbone.blocks.flatMap((bl) => bl.convs).length + plan.headConvs.length);
+      expect(r.worst!.ratio).toBeLessThanOrEqual(1);
+    } finally {
+      b.dispose();
+    }
+  });
+
+  it('SSDLite: extras and predictors are rerun; a wrong depthwise in the head is caught there', async () => {
+    // 64×64 with TF SAME: the extra layers' stride-2 depthwise convs on even maps pad (0, 1).
+    const plan = buildSsdlitePlan({ width: 0.35, resolution: 64, classes: 4 });
+    const weights = randomConvWeights(plan.convs, 5);
+    const input = { data: seededF32(64 * 64 * 3, 2, -1, 1), shape: [1, 64, 64, 3] };
+    const fast = await createBackend('ts-fast');
+    try {
+      const good = selfCheck(fast, plan, weights, input, { sampleLayers: 'all', threshold: 1 });
+      expect(good.layers.map((l) => l.name)).toEqual(plan.convs.map((c) => c.name));
+      expect(good.worst!.ratio).toBe(0); // ts-fast is bit-identical by design
+      const bad = selfCheck(dwSwap(fast), plan, weights, input, { sampleLayers: 'all' });
+      const broken = bad.layers.filter((l) => l.ratio > 1e3).map((l) => l.name);
+      expect(broken.some((n) => n.startsWith('extra.'))).toBe(true);
+    } finally {
+      fast.dispose();
+    }
   });
 });
 

@@ -98,13 +98,15 @@ export interface DetectResult {
   readonly preprocessing: PreprocessRecord;
   readonly postprocessing: DetectPostprocessRecord;
   /** 'coco-91' (slot = COCO id) or 'index' (generic names). */
-  readonly labelSet: 'coco-91' | 'index';
+  readonly labelSet: 'coco-91' | 'index' | 'file';
 }
 
 /** What detect needs from a loaded model (MobileNetV2Model satisfies it). */
 export interface DetectorLike {
   readonly imported: ImportedModel;
   readonly name: string;
+  /** Names per class slot from a label file (the model's metadata or the user's), overriding the defaults. */
+  readonly labelsFromFile?: { name(slot: number): string } | null;
 }
 
 function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, what: string): void {
@@ -174,7 +176,8 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
   const maxDetections = options.maxDetections ?? base.maxDetections;
   const maxPerClass = options.maxPerClass ?? base.detectionsPerClass;
   const background = K === base.numClasses + 1;
-  const labels = detectionLabels(background ? K - 1 : K);
+  const fileLabels = model.labelsFromFile ?? null;
+  const labels = fileLabels ? { set: 'file' as const, name: (c: number) => fileLabels.name(background ? c + 1 : c) } : detectionLabels(background ? K - 1 : K);
   const size = { width: img.width, height: img.height };
   let detections: Detection[];
   let op: DetectionPostProcessOptions | null = null;

@@ -7,14 +7,13 @@
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import type { Clamp } from '../../kernels/clamp.js';
 
-export interface ConvDims { readonly n: number; readonly inC: number; readonly outC: number }
-export interface DepthwiseDims { readonly n: number; readonly channels: number }
-export interface PointwiseDims { readonly pixels: number; readonly inC: number; readonly outC: number }
-export interface PoolDims { readonly n: number; readonly h: number; readonly w: number; readonly c: number }
-export interface MatrixDims { readonly rows: number; readonly cols: number }
-export interface ResizeDims { readonly n: number; readonly inH: number; readonly inW: number; readonly c: number; readonly outH: number; readonly outW: number }
+import type { ConvDims, DepthwiseDims, MatrixDims, PointwiseDims, PoolDims } from '../../kernels/dims.js';
+import type { ResizeCoordinateMode, ResizeDims } from '../../kernels/f32-resize-nhwc.js';
+
+// The dims types are the kernels' own (declared once, in kernels/), re-exported for the layers above.
+export type { ConvDims, DepthwiseDims, MatrixDims, PointwiseDims, PoolDims, ResizeDims };
 /** Bilinear sampling grid: 'align-corners' (src = dst·(in−1)/(out−1)), 'half-pixel' (src = (dst+½)·in/out − ½), 'asymmetric' (TF legacy, src = dst·in/out). */
-export type ResizeMode = 'align-corners' | 'half-pixel' | 'asymmetric';
+export type ResizeMode = ResizeCoordinateMode;
 export interface ConcatPart { readonly data: Float32Array; readonly channels: number }
 
 export interface Backend {

@@ -12,7 +12,7 @@
  *
  * `capabilities()` reports what this runtime offers, so a caller can see why 'auto' chose what it did.
  */
-import { availableParallelism } from 'node:os';
+import { host } from '#host';
 import type { Backend } from './backend.js';
 import { createScalarBackend } from './scalar.js';
 import { createTsFastBackend } from './ts-fast.js';
@@ -25,6 +25,8 @@ import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { usageError } from '../errors.js';
 
 export type BackendKind = 'scalar' | 'ts-fast' | 'wasm-simd' | 'auto';
+/** Every BackendKind, for option checks and CLI choices. */
+export const BACKEND_KINDS: readonly BackendKind[] = Object.freeze(['scalar', 'ts-fast', 'wasm-simd', 'auto']);
 
 export interface CreateBackendOptions {
   /** Threads including the calling thread; wasm-simd only. Default 1. */
@@ -36,17 +38,17 @@ export interface CreateBackendOptions {
 export interface Capabilities {
   /** WebAssembly fixed-width SIMD validates. */
   readonly simd: boolean;
-  /** worker_threads with shared WebAssembly memory (SharedArrayBuffer + Atomics) are available. */
+  /** Worker threads with shared WebAssembly memory (SharedArrayBuffer + Atomics) are available (browsers: only when crossOriginIsolated). */
   readonly threads: boolean;
-  /** Logical CPUs this process may use (os.availableParallelism()). */
+  /** Logical CPUs this process may use (os.availableParallelism(), navigator.hardwareConcurrency). */
   readonly hardwareConcurrency: number;
 }
 
 export function capabilities(): Capabilities {
   return {
     simd: wasmSimdSupported(),
-    threads: wasmSharedMemorySupported() && typeof Atomics === 'object',
-    hardwareConcurrency: availableParallelism(),
+    threads: host.threadsAvailable() && wasmSharedMemorySupported() && typeof Atomics === 'object',
+    hardwareConcurrency: host.hardwareConcurrency(),
   };
 }
 
@@ -58,7 +60,7 @@ function checkThreads(threads: number | undefined): number {
 
 export async function createBackend(kind: BackendKind, options: CreateBackendOptions = {}): Promise<Backend> {
   const threads = checkThreads(options.threads);
-  const warn = options.warn ?? ((m: string) => process.emitWarning(m, { code: 'MOBILENETV2_BACKEND' }));
+  const warn = options.warn ?? ((m: string) => host.warn(m));
   switch (kind) {
     case 'scalar':
     case 'ts-fast': {
@@ -68,7 +70,11 @@ export async function createBackend(kind: BackendKind, options: CreateBackendOpt
       return b;
     }
     case 'wasm-simd': {
-      const b = new WasmSimdBackend({ threads });
+      // Without shared memory (a browser page that is not cross-origin isolated) threads cannot
+      // share the weights: one thread, said out loud rather than a silent slowdown or a crash.
+      const t = threads > 1 && !capabilities().threads ? 1 : threads;
+      if (t < threads) warn(`backend 'wasm-simd': ${threads} threads requested but shared memory is unavailable (${host.name === 'browser' ? 'the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp' : 'no SharedArrayBuffer'}); running 1`);
+      const b = new WasmSimdBackend({ threads: t });
       await b.init();
       return b;
     }
@@ -77,7 +83,7 @@ export async function createBackend(kind: BackendKind, options: CreateBackendOpt
       if (why === null) {
         const caps = capabilities();
         const t = caps.threads ? threads : 1;
-        if (t < threads) warn(`backend 'auto': ${threads} threads requested but shared memory / worker_threads are unavailable; running 1`);
+        if (t < threads) warn(`backend 'auto': ${threads} threads requested but shared memory / worker threads are unavailable${host.name === 'browser' ? ' (the page is not crossOriginIsolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' : ''}; running 1`);
         const b = new WasmSimdBackend({ threads: t });
         await b.init();
         return b;
@@ -103,7 +109,7 @@ let probe: Promise<string | null> | null = null;
 export function wasmSimdUsable(): Promise<string | null> {
   probe ??= (async () => {
     if (!wasmSimdSupported()) return 'WebAssembly SIMD is not available';
-    if (!wasmSharedMemorySupported()) return 'shared WebAssembly memory is not available';
+    if (!wasmSharedMemorySupported() && host.name === 'node') return 'shared WebAssembly memory is not available';
     const b = new WasmSimdBackend({ threads: 1 });
     try {
       await b.init();

@@ -33,6 +33,42 @@ const overlaps = (a: Float32Array, b: Float32Array): boolean =>
 let rows = new Float64Array(0);
 
 /** Same contract and bits as f32ResizeBilinearNhwc (see the file comment). */
+/**
+ * The row half of a separable bilinear resize, shared by the fast backends (TypeScript and WASM):
+ * for each output row its two input rows y0, y1 (clamped at the edge) and weights fy = sy − y0,
+ * gy = 1 − fy; and the input rows read at all, numbered in first-use order (`slot`, −1 = unread),
+ * so each is resized horizontally once.
+ */
+export interface BilinearRowPlan {
+  readonly y0s: Int32Array;
+  readonly y1s: Int32Array;
+  readonly fys: Float64Array;
+  readonly gys: Float64Array;
+  readonly slot: Int32Array;
+  readonly used: number;
+}
+
+export function bilinearRowPlan(inH: number, outH: number, mode: ResizeMode): BilinearRowPlan {
+  const y0s = new Int32Array(outH);
+  const y1s = new Int32Array(outH);
+  const fys = new Float64Array(outH);
+  const gys = new Float64Array(outH);
+  const slot = new Int32Array(inH).fill(-1);
+  let used = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    const sy = resizeSourceCoord(oy, inH, outH, mode);
+    const y0 = Math.floor(sy);
+    const y1 = y0 + 1 < inH ? y0 + 1 : inH - 1;
+    y0s[oy] = y0;
+    y1s[oy] = y1;
+    fys[oy] = sy - y0;
+    gys[oy] = 1 - (sy - y0);
+    if (slot[y0] === -1) slot[y0] = used++;
+    if (slot[y1] === -1) slot[y1] = used++;
+  }
+  return { y0s, y1s, fys, gys, slot, used };
+}
+
 export function fastResizeBilinearNhwc(out: Float32Array, x: Float32Array, dims: ResizeDims, mode: ResizeMode): void {
   const { n: batch, inH, inW, c: C, outH, outW } = dims;
   if (
@@ -57,23 +93,7 @@ export function fastResizeBilinearNhwc(out: Float32Array, x: Float32Array, dims:
     gxs[ox] = 1 - (sx - x0);
   }
   // Row taps, and which input rows are read at all.
-  const y0s = new Int32Array(outH);
-  const y1s = new Int32Array(outH);
-  const fys = new Float64Array(outH);
-  const gys = new Float64Array(outH);
-  const slot = new Int32Array(inH).fill(-1);
-  let used = 0;
-  for (let oy = 0; oy < outH; oy++) {
-    const sy = resizeSourceCoord(oy, inH, outH, mode);
-    const y0 = Math.floor(sy);
-    const y1 = y0 + 1 < inH ? y0 + 1 : inH - 1;
-    y0s[oy] = y0;
-    y1s[oy] = y1;
-    fys[oy] = sy - y0;
-    gys[oy] = 1 - (sy - y0);
-    if (slot[y0] === -1) slot[y0] = used++;
-    if (slot[y1] === -1) slot[y1] = used++;
-  }
+  const { y0s, y1s, fys, gys, slot, used } = bilinearRowPlan(inH, outH, mode);
   if (rows.length < used * rowLen) rows = new Float64Array(used * rowLen);
   const h = rows;
   const rowStride = inW * C;

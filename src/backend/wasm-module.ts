@@ -3,14 +3,15 @@
  * Finding, feature-detecting and compiling the WASM SIMD kernel module (kernels/wasm/, built by
  * `npm run build:wasm`).
  *
- * The module and its worker script are resolved relative to THIS file's URL, so the same code works
- * from source (src/backend/ → kernels/wasm/build/) and from dist/ (dist/src/backend/ →
- * dist/kernels/wasm/build/); build.mjs writes both places.
+ * The host (`#host`: src/node/host.ts or src/browser/host.ts) finds the module's bytes:
+ * by default next to the library (kernels/wasm/build/, found with `new URL(…, import.meta.url)`),
+ * or wherever `setKernelModuleSource()` / `load({ wasm })` says (bundlers, offline pages). Two
+ * builds of the same code exist: on shared memory (threads) and on plain memory (browsers that are
+ * not cross-origin isolated, one thread).
  */
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { host } from '#host';
 import { MobileNetV2Error } from '../errors.js';
+import type { WasmSource } from '../platform/host.js';
 
 /**
  * The slice of the WebAssembly JS API we use, typed locally: the project compiles with lib ES2022
@@ -34,8 +35,22 @@ export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmA
 /** Maximum memory in 64 KiB pages; must equal MAX_PAGES in kernels/wasm/build.mjs (the module's declared maximum). */
 export const WASM_MAX_PAGES = 16384;
 
-export const WASM_MODULE_URL = new URL('../../kernels/wasm/build/mobilenetv2-simd.wasm', import.meta.url);
-export const WASM_WORKER_URL = new URL('../../kernels/wasm/build/wasm-worker.cjs', import.meta.url);
+/**
+ * Where the kernel module comes from instead of its default location: the shared-memory build
+ * (`shared`, used with threads), the plain-memory build (`single`), as a URL/path or the bytes.
+ */
+export interface KernelModuleSource {
+  readonly shared?: WasmSource;
+  readonly single?: WasmSource;
+}
+let sources: KernelModuleSource = {};
+
+/** Sets where the kernel modules are read from (before the first wasm-simd backend starts). */
+export function setKernelModuleSource(source: KernelModuleSource): void {
+  sources = { ...sources, ...source };
+  compiled.shared = null;
+  compiled.single = null;
+}
 
 /** The kernel exports (see kernels/wasm/*.ts for the parameter meanings). Pointers are byte offsets. */
 export interface KernelExports {
@@ -105,26 +120,32 @@ export function wasmSharedMemorySupported(): boolean {
   }
 }
 
-let compiled: Promise<WasmModule> | null = null;
+const compiled: { shared: Promise<WasmModule> | null; single: Promise<WasmModule> | null } = { shared: null, single: null };
 
-/** Compiles the kernel module once per process (the Module is shared by every backend and worker). */
-export function compileKernelModule(): Promise<WasmModule> {
-  if (compiled === null) {
-    compiled = (async () => {
+/**
+ * Compiles the kernel module once per process (the Module is shared by every backend and worker):
+ * the shared-memory build, or with `shared` false the plain-memory one.
+ */
+export function compileKernelModule(shared = true): Promise<WasmModule> {
+  const which = shared ? 'shared' : 'single';
+  let p = compiled[which];
+  if (p === null) {
+    p = (async () => {
       if (wasmApi === undefined) throw new MobileNetV2Error('UNSUPPORTED', 'wasm-simd: this JavaScript engine has no WebAssembly');
-      const path = fileURLToPath(WASM_MODULE_URL);
-      if (!existsSync(path)) {
-        throw new MobileNetV2Error('NOT_FOUND', `wasm-simd: kernel module ${path} is missing; run \`npm run build:wasm\` (part of \`npm run build\`)`);
+      const bytes = await host.wasmModuleBytes(sources[which] ?? null, shared);
+      if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+        const head = new TextDecoder().decode(bytes.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
+        throw new MobileNetV2Error('FORMAT', `wasm-simd: the kernel module is not WebAssembly (${bytes.length} bytes starting with "${head}"); is the .wasm served from where load({ wasm }) points?`);
       }
-      const bytes = await readFile(path);
       if (!wasmApi.validate(bytes)) {
-        throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd: this engine cannot validate ${path} (needs WebAssembly SIMD and threads)`);
+        throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd: this engine cannot validate the kernel module (needs WebAssembly SIMD${shared ? ' and threads' : ''})`);
       }
       return wasmApi.compile(bytes);
     })();
-    compiled.catch(() => { compiled = null; }); // let a later call retry (e.g. after a build)
+    compiled[which] = p;
+    p.catch(() => { if (compiled[which] === p) compiled[which] = null; }); // let a later call retry (e.g. after a build)
   }
-  return compiled;
+  return p;
 }
 
 /** Instantiates the module on `memory` (synchronous: the module is already compiled). */

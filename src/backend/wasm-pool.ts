@@ -16,6 +16,10 @@
  * another process takes fewer chunks instead of stalling the layer for a scheduler time slice.
  * postMessage / piscina cost 40–60 µs per layer here and were measured slower.
  *
+ * Hosts (`#host`): in Node the workers are worker_threads under a supervisor thread (below); in
+ * a browser they are Web Workers (kernels/wasm/wasm-worker-web.mjs) that record their own failure,
+ * and the main thread, which may not block there, spins instead of sleeping in Atomics.wait.
+ *
  * Dead workers. Backend ops are synchronous, so while a layer runs the main thread is blocked in
  * Atomics.wait and cannot see a Worker's 'exit' event. The compute workers are therefore children
  * of a supervisor thread (kernels/wasm/wasm-worker.cjs) whose own event loop receives 'exit'
@@ -31,11 +35,10 @@
  *   worker slot s at SLOT_BASE + s·SLOT_SIZE (64 bytes, one cache line each):
  *     SEQ, DONE, STATE, FAULT, EXIT_CODE, ERROR_LEN, GENERATION.
  */
-import { Worker } from 'node:worker_threads';
-import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { workerError, type MobileNetV2Error } from '../errors.js';
-import { KERNEL_NAMES, WASM_WORKER_URL, type WasmMemory, type WasmModule } from './wasm-module.js';
+import { host as jsHost } from '#host';
+import { unsupportedError, workerError, type MobileNetV2Error } from '../errors.js';
+import { KERNEL_NAMES, type WasmMemory, type WasmModule } from './wasm-module.js';
+import type { PoolHost, PoolSupervisor } from '../platform/host.js';
 
 export const CTRL = {
   EVENT: 0,
@@ -133,7 +136,8 @@ export class WorkerPool {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly errors: Uint8Array;
-  private readonly supervisor: Worker;
+  private readonly host: PoolHost;
+  private readonly supervisor: PoolSupervisor;
   private supervisorExit: string | null = null;
   private disposed = false;
   private readonly posted: Posted[];
@@ -166,14 +170,10 @@ export class WorkerPool {
       spin: opts.spin ?? DEFAULT_WORKER_SPIN,
       exportNames: [...KERNEL_NAMES],
     };
-    this.supervisor = new Worker(fileURLToPath(WASM_WORKER_URL), {
-      workerData: { role: 'supervisor', ctrl, errors, layout: CTRL, count: this.size, computeData },
-    });
-    // The supervisor never keeps the process alive; dispose() stops it.
-    this.supervisor.unref();
-    this.supervisor.on('error', (e) => { this.supervisorExit = `supervisor error: ${e.message}`; });
-    this.supervisor.on('exit', (code) => {
-      this.supervisorExit ??= `supervisor exited with code ${code}`;
+    if (jsHost.pool === null) throw unsupportedError('wasm-simd: this host has no worker threads');
+    this.host = jsHost.pool;
+    this.supervisor = this.host.startSupervisor({ ctrl, errors, layout: CTRL, count: this.size, computeData }, (reason) => {
+      this.supervisorExit ??= reason;
       // Wake a main thread that might be waiting (it rechecks everything on wake-up).
       Atomics.add(this.i32, CTRL.EVENT, 1);
       Atomics.notify(this.i32, CTRL.EVENT);
@@ -325,24 +325,17 @@ export class WorkerPool {
   /** Updates `contended` from the cores the rest of the machine used since the last sample. */
   private sampleLoad(now: number): void {
     this.loadAt = now + LOAD_SAMPLE_MS;
-    const all = cpus();
-    let busy = 0;
-    let total = 0;
-    for (const c of all) {
-      const t = c.times;
-      const sum = t.user + t.nice + t.sys + t.idle + t.irq;
-      total += sum;
-      busy += sum - t.idle;
-    }
-    const own = process.cpuUsage();
-    const sample = { busy, total, ownUs: own.user + own.system, t: now };
+    const load = this.host.machineLoad();
+    if (load === null) return;
+    const { busy, total, cores } = load;
+    const sample = { busy, total, ownUs: load.ownUs, t: now };
     const prev = this.loadSample;
     this.loadSample = sample;
-    if (prev === null || total <= prev.total || all.length === 0) return;
-    const busyCores = ((busy - prev.busy) / (total - prev.total)) * all.length;
+    if (prev === null || total <= prev.total || cores === 0) return;
+    const busyCores = ((busy - prev.busy) / (total - prev.total)) * cores;
     const ownCores = (sample.ownUs - prev.ownUs) / 1000 / (now - prev.t);
     const other = busyCores - ownCores;
-    const spare = all.length - (this.size + 1); // cores left when every thread has one
+    const spare = cores - (this.size + 1); // cores left when every thread has one
     this.contended = this.contended ? other > spare + 0.3 : other > spare + 0.5;
   }
 
@@ -388,7 +381,7 @@ export class WorkerPool {
       else if (Date.now() - sleptSince > HUNG_AFTER_MS) {
         throw this.error(`wasm-simd: ${pending} worker(s) neither finished nor exited within ${HUNG_AFTER_MS / 1000} s`);
       }
-      Atomics.wait(this.i32, CTRL.EVENT, ev, 100);
+      if (this.host.canBlock) Atomics.wait(this.i32, CTRL.EVENT, ev, 100);
     }
     const died: number[] = [];
     for (let i = 0; i < n; i++) if (this.posted[i]!.state === 2) died.push(this.posted[i]!.slot);
@@ -417,7 +410,7 @@ export class WorkerPool {
 
   /** Test hook: asks the supervisor to terminate() the worker in `slot` now (asynchronously). */
   terminateWorker(slot: number): void {
-    this.supervisor.postMessage({ type: 'terminate', slot });
+    this.supervisor.terminateWorker(slot);
   }
 
   /** Stops every thread. Idempotent; the returned promise resolves when the supervisor has exited. */
@@ -431,11 +424,6 @@ export class WorkerPool {
       Atomics.notify(this.i32, base + CTRL.SEQ);
     }
     if (this.supervisorExit !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      // ref() so that a caller awaiting this keeps the process alive until the threads are gone.
-      this.supervisor.ref();
-      this.supervisor.once('exit', () => resolve());
-      this.supervisor.postMessage({ type: 'shutdown' });
-    });
+    return this.supervisor.shutdown();
   }
 }

@@ -33,10 +33,10 @@ import type { Clamp } from '../../kernels/clamp.js';
 import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
 import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { f32Softmax } from '../../kernels/f32-softmax.js';
-import { fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
+import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
-import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
 import { packConv8, packDepthwise3x3c4, packPointwise8 } from './wasm-pack.js';
 import { WorkerPool } from './wasm-pool.js';
 
@@ -76,6 +76,8 @@ export class WasmSimdBackend implements Backend {
   private readonly spin: number | undefined;
   private readonly adaptive: boolean;
   private memory: WasmMemory | null = null;
+  /** Plain (non-shared) memory detaches its ArrayBuffer on grow, so it cannot hand out scratch() views. */
+  private sharedMemory = true;
   private k: KernelExports | null = null;
   private pool: WorkerPool | null = null;
   private heapBuffer: ArrayBufferLike | null = null;
@@ -103,10 +105,15 @@ export class WasmSimdBackend implements Backend {
 
   async init(): Promise<void> {
     if (this.k !== null) return;
-    const module = await compileKernelModule();
-    const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared: true });
+    // Shared memory wherever it exists (always in Node); a browser page without cross-origin
+    // isolation gets the plain-memory build of the same kernels (same instructions, same bits).
+    const shared = wasmSharedMemorySupported();
+    if (!shared && this.threads > 1) throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd: ${this.threads} threads need shared memory, which this host does not offer (browsers: serve the page crossOriginIsolated)`);
+    const module = await compileKernelModule(shared);
+    const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared });
     this.k = instantiateKernels(module, memory);
     this.memory = memory;
+    this.sharedMemory = shared;
     if (this.threads > 1) {
       this.pool = await WorkerPool.start({ module, memory, workers: this.threads - 1, adaptive: this.adaptive, ...(this.spin === undefined ? {} : { spin: this.spin }) });
     }
@@ -240,6 +247,8 @@ export class WasmSimdBackend implements Backend {
     this.kernels();
     if (this.scopes.length === 0) throw usageError('wasm-simd: scratch() needs an open beginScope()');
     if (!Number.isInteger(length) || length < 1) throw usageError(`wasm-simd: scratch length must be a positive integer, got ${length}`);
+    // On plain memory a later grow would detach the view: hand out an ordinary array (copied per op).
+    if (!this.sharedMemory) return new Float32Array(length);
     const offset = this.scopeTop;
     const bytes = WasmSimdBackend.span(length);
     this.ensure(offset + bytes);
@@ -417,19 +426,7 @@ export class WasmSimdBackend implements Backend {
       f64[(gxs >> 3) + ox] = 1 - (sx - x0);
     }
     // Which input rows are read, and each output row's two of them (per image).
-    const slot = new Int32Array(inH).fill(-1);
-    const y0s = new Int32Array(outH), y1s = new Int32Array(outH), fys = new Float64Array(outH);
-    let used = 0;
-    for (let oy = 0; oy < outH; oy++) {
-      const sy = resizeSourceCoord(oy, inH, outH, mode);
-      const y0 = Math.floor(sy);
-      const y1 = y0 + 1 < inH ? y0 + 1 : inH - 1;
-      y0s[oy] = y0;
-      y1s[oy] = y1;
-      fys[oy] = sy - y0;
-      if (slot[y0] === -1) slot[y0] = used++;
-      if (slot[y1] === -1) slot[y1] = used++;
-    }
+    const { y0s, y1s, fys, slot, used } = bilinearRowPlan(inH, outH, mode);
     const rowLen = outW * C;
     const rows = n * used;
     const rowSrc = this.alloc(rows), tops = this.alloc(n * outH), bottoms = this.alloc(n * outH);

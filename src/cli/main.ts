@@ -13,6 +13,8 @@ import { compareCommand } from './commands/compare.js';
 import { vectorsCommand } from './commands/vectors.js';
 import { checkVectorsCommand } from './commands/check-vectors.js';
 import { segmentCommand } from './commands/segment.js';
+import { teachCommand } from './commands/teach.js';
+import { packageVersion } from './options.js';
 import type { Command, CliIo } from './command.js';
 
 export type { Command, CliIo } from './command.js';
@@ -27,17 +29,22 @@ const COMMANDS: Record<string, Command> = {
   compare: compareCommand,
   vectors: vectorsCommand,
   'check-vectors': checkVectorsCommand,
+  teach: teachCommand,
 };
 
 function helpText(): string {
   const lines = ['usage: mobilenetv2 <command> [options]', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(14)} ${c.summary}`);
-  lines.push('', "'mobilenetv2 help <command>' shows a command's options.");
+  lines.push('', "'mobilenetv2 help <command>' shows a command's options; 'mobilenetv2 --version' the version.");
   return lines.join('\n');
 }
 
 export async function main(argv: string[], io: CliIo = { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n') }): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`mobilenetv2 ${packageVersion()}`);
+    return 0;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const sub = name === 'help' ? rest[0] : undefined;
     if (sub !== undefined) {

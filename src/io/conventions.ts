@@ -22,7 +22,7 @@
  */
 import { resolveNormalization, type ExplicitResizeMethod, type Fit, type Normalization, type ResolvedNormalization } from './image/preprocess.js';
 import { usageError } from '../errors.js';
-import type { PaddingConvention } from '../model/plan.js';
+import { checkPadding, type PaddingConvention } from '../model/plan.js';
 
 export type ProfileName = 'torchvision' | 'tf-slim' | 'keras' | 'tflite';
 export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(['torchvision', 'tf-slim', 'keras', 'tflite']);
@@ -228,7 +228,7 @@ const RESIZES: readonly ExplicitResizeMethod[] = [
 ];
 
 function checkOverrides(o: ConventionOverrides): void {
-  if (o.padding !== undefined && o.padding !== 'symmetric' && o.padding !== 'tf-same') throw usageError(`padding must be 'symmetric' or 'tf-same', got '${String(o.padding)}'`);
+  if (o.padding !== undefined) checkPadding(o.padding);
   if (o.bnEps !== undefined && !(o.bnEps >= 0 && Number.isFinite(o.bnEps))) throw usageError(`BN ε must be a finite non-negative number, got ${String(o.bnEps)}`);
   if (o.weightLayout !== undefined && !WEIGHT_LAYOUTS.includes(o.weightLayout)) throw usageError(`weight layout must be one of ${WEIGHT_LAYOUTS.join(', ')}, got '${String(o.weightLayout)}'`);
   if (o.activationLayout !== undefined && o.activationLayout !== 'NCHW' && o.activationLayout !== 'NHWC') throw usageError(`activation layout must be NCHW or NHWC, got '${String(o.activationLayout)}'`);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0; NEP 1 / numpy.lib.format), float32 only.
+ * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0; NEP 1 / numpy.lib.format): float32 through
+ * parseNpy/encodeNpy, and float32, uint8, int8, int32, int64 through parseNpyTyped/encodeNpyTyped.
  *
  * Layout: the magic "\x93NUMPY", a major and a minor version byte, the header length (uint16 LE in
  * 1.0, uint32 LE in 2.0 and 3.0), then the header: a Python dict literal such as
@@ -26,6 +27,38 @@ export interface NpyArray {
   /** Always false: Fortran-ordered files are rejected (or are identical to C order, see parseNpy). */
   fortranOrder: false;
 }
+
+/** The dtypes read and written here: float32 activations and the integer tensors of quantized models. */
+export type NpyDType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
+export type NpyData = Float32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Int32Array<ArrayBuffer> | BigInt64Array<ArrayBuffer>;
+/** What encodeNpyTyped accepts (any backing buffer). */
+export type NpyInput = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+
+/** A `.npy` array of any supported dtype (parseNpyTyped / encodeNpyTyped). */
+export interface NpyTypedArray {
+  dtype: NpyDType;
+  /** Elements in C order, copied out of the file; the typed array matches `dtype`. */
+  data: NpyData;
+  shape: number[];
+  fortranOrder: false;
+}
+
+/** descr → dtype, byte order ('<' little, '>' big, '|' not applicable) and element size. */
+const DESCRS: Readonly<Record<string, { dtype: NpyDType; littleEndian: boolean; size: number }>> = {
+  '<f4': { dtype: 'float32', littleEndian: true, size: 4 }, '=f4': { dtype: 'float32', littleEndian: true, size: 4 },
+  '|f4': { dtype: 'float32', littleEndian: true, size: 4 }, 'f4': { dtype: 'float32', littleEndian: true, size: 4 },
+  '>f4': { dtype: 'float32', littleEndian: false, size: 4 },
+  '|u1': { dtype: 'uint8', littleEndian: true, size: 1 }, '<u1': { dtype: 'uint8', littleEndian: true, size: 1 },
+  '>u1': { dtype: 'uint8', littleEndian: true, size: 1 }, '=u1': { dtype: 'uint8', littleEndian: true, size: 1 }, 'u1': { dtype: 'uint8', littleEndian: true, size: 1 },
+  '|i1': { dtype: 'int8', littleEndian: true, size: 1 }, '<i1': { dtype: 'int8', littleEndian: true, size: 1 },
+  '>i1': { dtype: 'int8', littleEndian: true, size: 1 }, '=i1': { dtype: 'int8', littleEndian: true, size: 1 }, 'i1': { dtype: 'int8', littleEndian: true, size: 1 },
+  '<i4': { dtype: 'int32', littleEndian: true, size: 4 }, '=i4': { dtype: 'int32', littleEndian: true, size: 4 }, 'i4': { dtype: 'int32', littleEndian: true, size: 4 },
+  '>i4': { dtype: 'int32', littleEndian: false, size: 4 },
+  '<i8': { dtype: 'int64', littleEndian: true, size: 8 }, '=i8': { dtype: 'int64', littleEndian: true, size: 8 }, 'i8': { dtype: 'int64', littleEndian: true, size: 8 },
+  '>i8': { dtype: 'int64', littleEndian: false, size: 8 },
+};
+/** The descr NumPy writes for each dtype (little-endian host). */
+const WRITE_DESCR: Readonly<Record<NpyDType, string>> = { float32: '<f4', uint8: '|u1', int8: '|i1', int32: '<i4', int64: '<i8' };
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 /** NumPy aligns the start of the data to this many bytes (numpy.lib.format.ARRAY_ALIGN). */
@@ -232,6 +265,20 @@ function clip(text: string, max = 120): string {
  * negative or not integers, and for Fortran-ordered data.
  */
 export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
+  const { data, shape } = parseNpyWith(bytes, source, ['float32']);
+  return { data: data as Float32Array<ArrayBuffer>, shape, fortranOrder: false };
+}
+
+/**
+ * Parses a `.npy` file of dtype float32, uint8, int8, int32 or int64 (little- or big-endian), e.g.
+ * the raw input and the integer taps of a quantized model. Same checks and errors as parseNpy;
+ * DTYPE for any other dtype.
+ */
+export function parseNpyTyped(bytes: Uint8Array, source: string): NpyTypedArray {
+  return parseNpyWith(bytes, source, ['float32', 'uint8', 'int8', 'int32', 'int64']);
+}
+
+function parseNpyWith(bytes: Uint8Array, source: string, accepted: readonly NpyDType[]): NpyTypedArray {
   if (bytes.length < 6 || MAGIC.some((b, i) => bytes[i] !== b)) {
     const found = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw formatError(`${source}: not a .npy file: expected the magic bytes 93 4e 55 4d 50 59 ("\\x93NUMPY"), found ${found === '' ? 'an empty file' : found}`);
@@ -300,17 +347,14 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
   if (descr.kind !== 'str') {
     throw dtypeError(`${source}: dtype ${clip(descr.text)} (a structured or non-string descr) is not supported; expected float32 ('<f4') — convert with arr.astype(np.float32)`);
   }
-  let littleEndian: boolean;
-  switch (descr.value) {
-    case '<f4': case '=f4': case '|f4': case 'f4':
-      littleEndian = true;
-      break;
-    case '>f4':
-      littleEndian = false;
-      break;
-    default:
-      throw dtypeError(`${source}: dtype '${clip(descr.value, 40)}' (${describeDescr(descr.value)}) is not supported; expected float32 ('<f4') — convert with arr.astype(np.float32)`);
+  const known = Object.hasOwn(DESCRS, descr.value) ? DESCRS[descr.value]! : null;
+  if (known === null || !accepted.includes(known.dtype)) {
+    const expected = accepted.length === 1
+      ? "expected float32 ('<f4') — convert with arr.astype(np.float32)"
+      : `expected one of ${accepted.join(', ')}`;
+    throw dtypeError(`${source}: dtype '${clip(descr.value, 40)}' (${describeDescr(descr.value)}) is not supported; ${expected}`);
   }
+  const { dtype, littleEndian, size } = known;
 
   // fortran_order
   if (fortran.kind !== 'bool') {
@@ -338,16 +382,64 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
     }
   }
 
-  const needed = count * 4n;
+  const needed = count * BigInt(size);
   const available = bytes.length - dataStart;
   if (needed !== BigInt(available)) {
     const what = needed > BigInt(available) ? 'the data is truncated' : 'the file has trailing bytes';
-    throw formatError(`${source}: ${what}: shape ${fmtShape(shape)} of float32 needs ${needed} data bytes but the file has ${available} after the ${dataStart}-byte header`);
+    throw formatError(`${source}: ${what}: shape ${fmtShape(shape)} of ${dtype} needs ${needed} data bytes but the file has ${available} after the ${dataStart}-byte header`);
   }
 
   // Only now is the element count known to be backed by bytes in the file.
-  const data = decodeFloat32(bytes, dataStart, Number(count), littleEndian);
-  return { data, shape, fortranOrder: false };
+  return { dtype, data: decodeData(bytes, dataStart, Number(count), dtype, littleEndian), shape, fortranOrder: false };
+}
+
+/** A fresh, aligned copy of `count` elements of `dtype` at `offset`. */
+function decodeData(bytes: Uint8Array, offset: number, count: number, dtype: NpyDType, littleEndian: boolean): NpyData {
+  switch (dtype) {
+    case 'float32': return decodeFloat32(bytes, offset, count, littleEndian);
+    case 'uint8': return bytes.slice(offset, offset + count);
+    case 'int8': return new Int8Array(bytes.slice(offset, offset + count).buffer);
+    case 'int32': {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
+      return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, littleEndian));
+    }
+    case 'int64': {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 8);
+      const out = new BigInt64Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getBigInt64(i * 8, littleEndian);
+      return out;
+    }
+  }
+}
+
+/** The dtype of a typed array we can write, or null. */
+function dtypeOfData(data: NpyInput): NpyDType | null {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  return null;
+}
+
+/** Little-endian bytes of `data` (a copy). */
+function encodeDataLE(data: NpyInput, dtype: NpyDType): Uint8Array<ArrayBuffer> {
+  switch (dtype) {
+    case 'float32': return encodeFloat32LE(data as Float32Array);
+    case 'uint8': case 'int8': return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    case 'int32': {
+      const out = new Uint8Array(data.length * 4);
+      const view = new DataView(out.buffer);
+      (data as Int32Array).forEach((v, i) => view.setInt32(i * 4, v, true));
+      return out;
+    }
+    case 'int64': {
+      const out = new Uint8Array(data.length * 8);
+      const view = new DataView(out.buffer);
+      (data as BigInt64Array).forEach((v, i) => view.setBigInt64(i * 8, v, true));
+      return out;
+    }
+  }
 }
 
 /** Python repr of a shape tuple: (), (5,), (2, 3). */
@@ -363,6 +455,16 @@ function shapeRepr(shape: readonly number[]): string {
  * starts at a multiple of 64 bytes.
  */
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array<ArrayBuffer> {
+  return encodeNpyTyped(data, shape);
+}
+
+/**
+ * A `.npy` file of `data`'s own dtype (Float32Array → '<f4', Uint8Array → '|u1', Int8Array → '|i1',
+ * Int32Array → '<i4', BigInt64Array → '<i8'), laid out exactly as encodeNpy lays out float32.
+ */
+export function encodeNpyTyped(data: NpyInput, shape: readonly number[]): Uint8Array<ArrayBuffer> {
+  const dtype = dtypeOfData(data);
+  if (dtype === null) throw usageError('encodeNpy: data must be a Float32Array, Uint8Array, Int8Array, Int32Array or BigInt64Array');
   let count = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
@@ -373,7 +475,7 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   if (count !== data.length) {
     throw shapeError(`encodeNpy: shape ${fmtShape(shape)} needs ${count} values but data has ${data.length}`);
   }
-  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeRepr(shape)}, }`;
+  let dict = `{'descr': '${WRITE_DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeRepr(shape)}, }`;
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
 
   // Header text is ASCII, so its length in characters is its length in bytes.
@@ -390,7 +492,8 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   const headerLen = hlen + padLen;
   const dataStart = prefixLen + headerLen;
   if (dataStart % ARRAY_ALIGN !== 0) throw usageError('encodeNpy: internal error: misaligned header');
-  const out = new Uint8Array(dataStart + data.length * 4);
+  const payload = encodeDataLE(data, dtype);
+  const out = new Uint8Array(dataStart + payload.length);
   out.set(MAGIC, 0);
   out[6] = version;
   out[7] = 0;
@@ -403,7 +506,7 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   for (let i = 0; i < dict.length; i++) out[prefixLen + i] = dict.charCodeAt(i);
   out.fill(0x20, prefixLen + dict.length, dataStart - 1);
   out[dataStart - 1] = 0x0a;
-  out.set(encodeFloat32LE(data), dataStart);
+  out.set(payload, dataStart);
   return out;
 }
 
@@ -415,4 +518,14 @@ export function readNpyFile(path: string, options: ReadFileOptions = {}): NpyArr
 /** Writes `data` with `shape` as a float32 `.npy` file (see encodeNpy). */
 export function writeNpyFile(path: string, data: Float32Array, shape: readonly number[]): void {
   writeFileBytes(path, encodeNpy(data, shape), 'npy file');
+}
+
+/** Reads a `.npy` file of any supported dtype (see parseNpyTyped); errors name `path`. */
+export function readNpyTypedFile(path: string, options: ReadFileOptions = {}): NpyTypedArray {
+  return parseNpyTyped(readFileBytes(path, 'npy file', options), path);
+}
+
+/** Writes `data` in its own dtype (see encodeNpyTyped). */
+export function writeNpyTypedFile(path: string, data: NpyInput, shape: readonly number[]): void {
+  writeFileBytes(path, encodeNpyTyped(data, shape), 'npy file');
 }

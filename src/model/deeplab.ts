@@ -31,8 +31,7 @@
  * nothing for pooling, resizes, ReLU or concat.
  */
 import type { Backend, ResizeMode } from '../backend/backend.js';
-import { conv2dGeometry } from '../../kernels/geometry.js';
-import { buildPlan, resolveTapName, type ConvKind, type ConvPlan, type ConvRole, type MobileNetV2Plan, type PaddingConvention } from './plan.js';
+import { buildPlan, checkPadding, convPlan, resolveTapName, type ConvKind, type ConvPlan, type ConvRole, type MobileNetV2Plan, type PaddingConvention } from './plan.js';
 import { runHead, type Head, type RunContext, type Tap } from './runner.js';
 import { checkWeights, convWeightShape, type MobileNetV2Weights } from './weights.js';
 import { fmtShape, shapeError, usageError, weightsError } from '../errors.js';
@@ -155,8 +154,7 @@ function resolveOptions(o: DeeplabOptions): ResolvedDeeplabOptions {
   // DeepLab's feature_extractor.py: divisible_by = min_depth = 8 if depth_multiplier == 1.0 else 1.
   const divisor = o.divisor ?? (width === 1 ? 8 : 1);
   if (!Number.isInteger(divisor) || divisor < 1) throw usageError(`channel divisor must be a positive integer, got ${String(o.divisor)}`);
-  const padding = o.padding ?? 'tf-same';
-  if (padding !== 'tf-same' && padding !== 'symmetric') throw usageError(`padding must be 'tf-same' or 'symmetric', got '${String(padding)}'`);
+  const padding = checkPadding(o.padding ?? 'tf-same');
   const upsampling = o.upsampling ?? 'align-corners';
   if (upsampling !== 'align-corners' && upsampling !== 'half-pixel') throw usageError(`upsampling must be 'align-corners' or 'half-pixel', got '${String(o.upsampling)}'`);
   const depth = o.depth ?? 256;
@@ -187,37 +185,32 @@ export function buildDeeplabPlan(options: DeeplabOptions = {}): DeeplabPlan {
   const [h, w, c] = last.outShape;
   const D = o.depth;
 
-  const makeConv = (
-    name: string, kind: ConvKind, role: DeeplabConvRole, inC: number, outC: number, kernel: number, dilation: number,
-    onMap: [number, number], activation: 'relu' | 'linear',
-  ): ConvPlan => {
-    const geometry = conv2dGeometry({ inH: onMap[0], inW: onMap[1], kH: kernel, kW: kernel, stride: 1, dilation, padding: kernel === 1 ? 'valid' : o.padding });
-    const weights = kind === 'depthwise' ? outC * kernel * kernel : outC * inC * kernel * kernel;
-    const hasBn = role !== 'logits';
-    return {
-      name, kind, role, inC, outC, kernel, stride: 1, dilation, geometry, activation,
-      torch: torchNames(name, hasBn),
-      // BN γ/β for the BN convs; the logits conv has a real bias instead.
-      params: weights + (hasBn ? 2 * outC : outC),
-      madds: weights * geometry.outH * geometry.outW,
-    };
+  // Every head conv has stride 1, reads the feature map (the image-pooling conv its 1×1 pooled map),
+  // and has BN + ReLU except the logits (a real bias, linear).
+  const makeConv = (cv: { name: string; kind: ConvKind; role: DeeplabConvRole; inC: number; outC: number; kernel?: number; dilation?: number; onMap?: [number, number] }): ConvPlan => {
+    const batchNorm = cv.role !== 'logits';
+    const [inH, inW] = cv.onMap ?? [h, w];
+    return convPlan({
+      name: cv.name, kind: cv.kind, role: cv.role, inC: cv.inC, outC: cv.outC, kernel: cv.kernel ?? 1, dilation: cv.dilation ?? 1,
+      inH, inW, padding: o.padding, activation: batchNorm ? 'relu' : 'linear', torch: torchNames(cv.name, batchNorm), batchNorm,
+    });
   };
 
-  const imagePooling = makeConv('head.image_pooling', 'pointwise', 'image-pooling', c, D, 1, 1, [1, 1], 'relu');
-  const aspp0 = makeConv('head.aspp0', 'pointwise', 'aspp0', c, D, 1, 1, [h, w], 'relu');
+  const imagePooling = makeConv({ name: 'head.image_pooling', kind: 'pointwise', role: 'image-pooling', inC: c, outC: D, onMap: [1, 1] });
+  const aspp0 = makeConv({ name: 'head.aspp0', kind: 'pointwise', role: 'aspp0', inC: c, outC: D });
   const asppBranches = o.atrousRates.map((rate, i) => {
     const name = `head.aspp${i + 1}`;
-    if (o.aspp === 'plain') return [makeConv(name, 'conv', 'aspp', c, D, 3, rate, [h, w], 'relu')];
+    if (o.aspp === 'plain') return [makeConv({ name, kind: 'conv', role: 'aspp', inC: c, outC: D, kernel: 3, dilation: rate })];
     return [
-      makeConv(`${name}.depthwise`, 'depthwise', 'aspp-depthwise', c, c, 3, rate, [h, w], 'relu'),
-      makeConv(`${name}.pointwise`, 'pointwise', 'aspp-pointwise', c, D, 1, 1, [h, w], 'relu'),
+      makeConv({ name: `${name}.depthwise`, kind: 'depthwise', role: 'aspp-depthwise', inC: c, outC: c, kernel: 3, dilation: rate }),
+      makeConv({ name: `${name}.pointwise`, kind: 'pointwise', role: 'aspp-pointwise', inC: c, outC: D }),
     ];
   });
   const branchOutputs = [aspp0.name, ...asppBranches.map((b) => b[b.length - 1]!.name)];
   const poolingOut = 'head.image_pooling.upsampled';
   const concatBranches = o.concatOrder === 'pooling-first' ? [poolingOut, ...branchOutputs] : [...branchOutputs, poolingOut];
-  const projection = makeConv('head.concat_projection', 'pointwise', 'concat-projection', concatBranches.length * D, D, 1, 1, [h, w], 'relu');
-  const logits = makeConv('head.logits', 'pointwise', 'logits', D, o.classes, 1, 1, [h, w], 'linear');
+  const projection = makeConv({ name: 'head.concat_projection', kind: 'pointwise', role: 'concat-projection', inC: concatBranches.length * D, outC: D });
+  const logits = makeConv({ name: 'head.logits', kind: 'pointwise', role: 'logits', inC: D, outC: o.classes });
   const headConvs = [imagePooling, aspp0, ...asppBranches.flat(), projection, logits];
 
   const taps = [

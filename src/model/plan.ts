@@ -41,6 +41,14 @@ export function makeDivisible(v: number, divisor = 8, minValue?: number): number
 }
 
 export type PaddingConvention = 'tf-same' | 'symmetric';
+/** The padding conventions, the one list the plans, the convention profiles and the CLI choices check against. */
+export const PADDING_CONVENTIONS: readonly PaddingConvention[] = Object.freeze(['tf-same', 'symmetric']);
+
+/** `value` as a padding convention, or a USAGE error listing the choices. */
+export function checkPadding(value: unknown): PaddingConvention {
+  if (typeof value === 'string' && (PADDING_CONVENTIONS as readonly string[]).includes(value)) return value as PaddingConvention;
+  throw usageError(`padding must be ${PADDING_CONVENTIONS.map((p) => `'${p}'`).join(' or ')}, got '${String(value)}'`);
+}
 export type Activation = 'relu6' | 'relu' | 'linear';
 export type ConvKind = 'conv' | 'depthwise' | 'pointwise';
 /** The role of a conv inside the network, in the paper's words. */
@@ -156,8 +164,7 @@ function resolveOptions(o: MobileNetV2Options): ResolvedOptions {
   }
   const classes = o.classes ?? 1000;
   if (!Number.isInteger(classes) || classes < 0) throw usageError(`classes must be a non-negative integer, got ${o.classes}`);
-  const padding = o.padding ?? 'symmetric';
-  if (padding !== 'tf-same' && padding !== 'symmetric') throw usageError(`padding must be 'tf-same' or 'symmetric', got '${String(padding)}'`);
+  const padding = checkPadding(o.padding ?? 'symmetric');
   const divisor = o.divisor ?? 8;
   if (!Number.isInteger(divisor) || divisor < 1) throw usageError(`channel divisor must be a positive integer, got ${o.divisor}`);
   const minDepth = o.minDepth ?? divisor;
@@ -166,15 +173,41 @@ function resolveOptions(o: MobileNetV2Options): ResolvedOptions {
   return { width, inputH, inputW, classes, padding, divisor, minDepth, outputStride, stopAt: o.stopAt ?? null };
 }
 
-/** Parameters of one conv with BN folded in the torchvision count (BN γ and β are parameters; μ, σ² are buffers). */
-function convParams(kind: ConvKind, inC: number, outC: number, k: number): number {
-  const weights = kind === 'depthwise' ? outC * k * k : outC * inC * k * k;
-  return weights + 2 * outC;
+/** What one conv of any plan (backbone, DeepLab head, SSDLite extras and predictors) is built from. */
+export interface ConvPlanOptions extends Pick<ConvPlan, 'name' | 'kind' | 'role' | 'inC' | 'outC' | 'activation'> {
+  /** Square kernel size; 1×1 convs are 'valid', larger ones use `padding`. */
+  readonly kernel: number;
+  /** Default 1. */
+  readonly stride?: number;
+  /** Default 1. */
+  readonly dilation?: number;
+  /** Size of the map the conv reads. */
+  readonly inH: number;
+  readonly inW: number;
+  readonly padding: PaddingConvention;
+  /** torchvision state-dict prefixes of the conv and its BatchNorm ('' without BN). */
+  readonly torch: ConvPlan['torch'];
+  /** Default true: BN γ/β are parameters; without BN the conv has its own bias (one per output channel). */
+  readonly batchNorm?: boolean;
 }
 
-function convMadds(kind: ConvKind, inC: number, outC: number, k: number, outH: number, outW: number): number {
-  const perPixel = kind === 'depthwise' ? outC * k * k : outC * inC * k * k;
-  return perPixel * outH * outW;
+/**
+ * One conv with its resolved geometry and its counts: params = weights + BN γ/β (torchvision count;
+ * μ, σ² are buffers) or weights + bias without BN; MAdds = weights × output pixels.
+ */
+export function convPlan(o: ConvPlanOptions): ConvPlan {
+  const stride = o.stride ?? 1;
+  const dilation = o.dilation ?? 1;
+  const geometry = conv2dGeometry({
+    inH: o.inH, inW: o.inW, kH: o.kernel, kW: o.kernel, stride, dilation, padding: o.kernel === 1 ? 'valid' : o.padding,
+  });
+  const weights = o.kind === 'depthwise' ? o.outC * o.kernel * o.kernel : o.outC * o.inC * o.kernel * o.kernel;
+  return {
+    name: o.name, kind: o.kind, role: o.role, inC: o.inC, outC: o.outC, kernel: o.kernel, stride, dilation, geometry,
+    activation: o.activation, torch: o.torch,
+    params: weights + ((o.batchNorm ?? true) ? 2 * o.outC : o.outC),
+    madds: weights * geometry.outH * geometry.outW,
+  };
 }
 
 /** Build the complete plan for a configuration. */
@@ -199,18 +232,9 @@ export function buildPlan(options: MobileNetV2Options = {}): MobileNetV2Plan {
     return { stride, dilation: 1 };
   };
 
-  const makeConv = (
-    name: string, torchConv: string, torchBn: string, kind: ConvKind, role: ConvRole,
-    inC: number, outC: number, kernel: number, stride: number, dilation: number, activation: Activation,
-  ): ConvPlan => {
-    const geometry = conv2dGeometry({ inH: h, inW: w, kH: kernel, kW: kernel, stride, dilation, padding: kernel === 1 ? 'valid' : o.padding });
-    return {
-      name, kind, role, inC, outC, kernel, stride, dilation, geometry, activation,
-      torch: { conv: torchConv, bn: torchBn },
-      params: convParams(kind, inC, outC, kernel),
-      madds: convMadds(kind, inC, outC, kernel, geometry.outH, geometry.outW),
-    };
-  };
+  // Every conv of the backbone: torchvision names `<module>.0` (conv) and `<module>.1` (BN), on the current map.
+  const makeConv = (c: Omit<ConvPlanOptions, 'inH' | 'inW' | 'padding' | 'torch'> & { torch: string; bn: string }): ConvPlan =>
+    convPlan({ ...c, inH: h, inW: w, padding: o.padding, torch: { conv: c.torch, bn: c.bn } });
 
   const pushBlock = (b: Omit<BlockPlan, 'params' | 'madds' | 'complete'>): void => {
     blocks.push({ ...b, complete: true, params: b.convs.reduce((s, c) => s + c.params, 0), madds: b.convs.reduce((s, c) => s + c.madds, 0) });
@@ -220,7 +244,7 @@ export function buildPlan(options: MobileNetV2Options = {}): MobileNetV2Plan {
   {
     const outC = depth(STEM_CHANNELS);
     const { stride, dilation } = atrous(2);
-    const conv = makeConv('features.0', 'features.0.0', 'features.0.1', 'conv', 'stem', 3, outC, 3, stride, dilation, 'relu6');
+    const conv = makeConv({ name: 'features.0', torch: 'features.0.0', bn: 'features.0.1', kind: 'conv', role: 'stem', inC: 3, outC, kernel: 3, stride, dilation, activation: 'relu6' });
     pushBlock({
       name: 'features.0', index: 0, kind: 'stem', t: 0, c: STEM_CHANNELS, n: 1, s: 2,
       inShape: [h, w, 3], outShape: [conv.geometry.outH, conv.geometry.outW, outC], residual: false, convs: [conv],
@@ -243,15 +267,21 @@ export function buildPlan(options: MobileNetV2Options = {}): MobileNetV2Plan {
       const hidden = row.t === 1 ? inC : makeDivisible(inC * row.t, 8);
       let sub = 0;
       if (row.t !== 1) {
-        convs.push(makeConv(`${name}.conv.0`, `${name}.conv.0.0`, `${name}.conv.0.1`, 'pointwise', 'expansion', inC, hidden, 1, 1, 1, 'relu6'));
+        convs.push(makeConv({ name: `${name}.conv.0`, torch: `${name}.conv.0.0`, bn: `${name}.conv.0.1`, kind: 'pointwise', role: 'expansion', inC, outC: hidden, kernel: 1, activation: 'relu6' }));
         sub = 1;
       }
-      const dw = makeConv(`${name}.conv.${sub}`, `${name}.conv.${sub}.0`, `${name}.conv.${sub}.1`, 'depthwise', 'depthwise', hidden, hidden, 3, stride, dilation, 'relu6');
+      const dw = makeConv({
+        name: `${name}.conv.${sub}`, torch: `${name}.conv.${sub}.0`, bn: `${name}.conv.${sub}.1`,
+        kind: 'depthwise', role: 'depthwise', inC: hidden, outC: hidden, kernel: 3, stride, dilation, activation: 'relu6',
+      });
       convs.push(dw);
       h = dw.geometry.outH;
       w = dw.geometry.outW;
       // The linear bottleneck: projection conv then its BN, no activation. Its tap is the BN module.
-      convs.push(makeConv(`${name}.conv.${sub + 2}`, `${name}.conv.${sub + 1}`, `${name}.conv.${sub + 2}`, 'pointwise', 'projection', hidden, outC, 1, 1, 1, 'linear'));
+      convs.push(makeConv({
+        name: `${name}.conv.${sub + 2}`, torch: `${name}.conv.${sub + 1}`, bn: `${name}.conv.${sub + 2}`,
+        kind: 'pointwise', role: 'projection', inC: hidden, outC, kernel: 1, activation: 'linear',
+      }));
       pushBlock({
         name, index, kind: 'bottleneck', t: row.t, c: row.c, n: row.n, s: row.s,
         inShape, outShape: [h, w, outC], residual: stride === 1 && inC === outC,
@@ -265,7 +295,7 @@ export function buildPlan(options: MobileNetV2Options = {}): MobileNetV2Plan {
   {
     const outC = o.width > 1 ? makeDivisible(LAST_CHANNELS * o.width, o.divisor, o.minDepth) : LAST_CHANNELS;
     atrous(1);
-    const conv = makeConv('features.18', 'features.18.0', 'features.18.1', 'pointwise', 'last', inC, outC, 1, 1, 1, 'relu6');
+    const conv = makeConv({ name: 'features.18', torch: 'features.18.0', bn: 'features.18.1', kind: 'pointwise', role: 'last', inC, outC, kernel: 1, activation: 'relu6' });
     pushBlock({
       name: 'features.18', index: 18, kind: 'conv1x1', t: 0, c: LAST_CHANNELS, n: 1, s: 1,
       inShape: [h, w, inC], outShape: [h, w, outC], residual: false, convs: [conv],

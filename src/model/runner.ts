@@ -173,8 +173,24 @@ export function runBlockOps<T>(ops: NetworkOps<T>, b: BlockPlan, x: T, n: number
   return y;
 }
 
-/** One block on a backend (see runBlockOps). */
+/**
+ * Runs a whole block instead of the layer-by-layer path, or returns null to decline it. Registered
+ * per backend (memory-efficient execution, src/model/memory-efficient.ts, fuses bottlenecks).
+ */
+export type BlockRunner = (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => Float32Array | null;
+const blockRunners = new WeakMap<Backend, BlockRunner>();
+
+export function registerBlockRunner(backend: Backend, runner: BlockRunner): void {
+  blockRunners.set(backend, runner);
+}
+
+/** One block on a backend: its registered block runner's result, else the layer-by-layer path. */
 export function runBlock(backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void): Float32Array {
+  return blockRunners.get(backend)?.(b, x, n, weights, keep) ?? runBlockLayerwise(backend, b, x, n, weights, keep);
+}
+
+/** One block on a backend, layer by layer (see runBlockOps). */
+export function runBlockLayerwise(backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void): Float32Array {
   return runBlockOps(floatOps(backend, weights, n), b, x, n, keep);
 }
 
@@ -287,7 +303,7 @@ export function runHead<P, R>(
     };
     let features = ctx.keep('input', input.data, [...input.shape]);
     for (const b of backbone.blocks) {
-      runBlockOps(ops, b, features.data, n, (name, t) => {
+      runBlock(backend, b, features.data, n, weights, (name, t) => {
         features = ctx.keep(name, t.data, t.shape);
       });
     }

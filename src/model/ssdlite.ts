@@ -39,11 +39,10 @@
  * paper-facts §3.6).
  */
 import type { Backend } from '../backend/backend.js';
-import { conv2dGeometry } from '../../kernels/geometry.js';
 import { fmtShape, shapeError, usageError, weightsError } from '../errors.js';
 import { runHead, type Head, type RunContext, type Tap } from './runner.js';
 import {
-  buildPlan, LAST_CHANNELS, makeDivisible, resolveTapName,
+  buildPlan, checkPadding, convPlan, LAST_CHANNELS, makeDivisible, resolveTapName,
   type Activation, type BlockPlan, type ConvKind, type ConvPlan, type ConvRole, type MobileNetV2Plan, type PaddingConvention,
 } from './plan.js';
 import { convWeightShape, type MobileNetV2Weights } from './weights.js';
@@ -152,8 +151,7 @@ function resolveOptions(o: SsdliteOptions): ResolvedSsdliteOptions {
   }
   const classes = o.classes ?? 91;
   if (!Number.isInteger(classes) || classes < 1) throw usageError(`SSDLite class slots must be a positive integer (91 = 90 COCO ids + background), got ${o.classes}`);
-  const padding = o.padding ?? 'tf-same';
-  if (padding !== 'tf-same' && padding !== 'symmetric') throw usageError(`padding must be 'tf-same' or 'symmetric', got '${String(padding)}'`);
+  const padding = checkPadding(o.padding ?? 'tf-same');
   const minDepth = o.minDepth ?? 16;
   if (!Number.isInteger(minDepth) || minDepth < 1) throw usageError(`minDepth must be a positive integer, got ${o.minDepth}`);
   return { width, inputH, inputW, classes, padding, minDepth, anchors: o.anchors ?? SSDLITE_MOBILENET_V2_ANCHORS };
@@ -200,16 +198,8 @@ export function buildSsdlitePlan(options: SsdliteOptions = {}): SsdlitePlan {
       input: string; featureMap: number; inH: number; inW: number; inC: number; outC: number; kernel: number; stride: number;
       activation: Activation; batchNorm: boolean },
   ): SsdliteConv => {
-    const geometry = conv2dGeometry({
-      inH: spec.inH, inW: spec.inW, kH: spec.kernel, kW: spec.kernel, stride: spec.stride, padding: spec.kernel === 1 ? 'valid' : o.padding,
-    });
-    const perPixel = spec.kind === 'depthwise' ? spec.outC * spec.kernel * spec.kernel : spec.outC * spec.inC * spec.kernel * spec.kernel;
-    // A BN contributes γ and β; a conv without BN has its own bias instead.
-    const params = perPixel + (spec.batchNorm ? 2 * spec.outC : spec.outC);
     const c: SsdliteConv = {
-      name: spec.name, kind: spec.kind, role: spec.role, inC: spec.inC, outC: spec.outC, kernel: spec.kernel,
-      stride: spec.stride, dilation: 1, geometry, activation: spec.activation, torch: spec.torch, params,
-      madds: perPixel * geometry.outH * geometry.outW,
+      ...convPlan({ ...spec, padding: o.padding }),
       part: spec.part, input: spec.input, featureMap: spec.featureMap, tf: spec.tf, batchNorm: spec.batchNorm,
     };
     head.push(c);

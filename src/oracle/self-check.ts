@@ -5,11 +5,13 @@
  * layer's divergence against the derived kernel bound K·u·A + 2⁻¹⁴⁹ (bounds.ts). A ratio above 1
  * means the fast kernel is wrong for this layer — not rounding — e.g. a SIMD miscompile, a wrong
  * edge case in a tile remainder, or a NaN-dropping clamp. With `threshold` set, exceeding it is an
- * error (MobileNetV2Error 'VALUE').
+ * error (MobileNetV2Error 'VALUE'). Every head is covered: the classifier's FC, and every conv of the
+ * DeepLab and SSDLite heads alongside the backbone's.
  */
 import type { Backend } from '../backend/backend.js';
 import { createScalarBackend } from '../backend/scalar.js';
-import { forward, runConv } from '../model/forward.js';
+import { runConv } from '../model/runner.js';
+import { isDeeplabPlan, isSsdlitePlan, runNetwork, type NetworkPlan } from '../model/network.js';
 import { unravel } from '../model/layout.js';
 import type { ConvPlan, MobileNetV2Plan } from '../model/plan.js';
 import type { MobileNetV2Weights } from '../model/weights.js';
@@ -67,38 +69,64 @@ function compare(name: string, kind: string, fast: Float32Array, ref: Float32Arr
   return { name, kind, maxAbs, ratio, at: unravel(at, shape), fast: fast[at]!, scalar: ref[at]!, bound: bound[at]! };
 }
 
-/**
- * Reruns sampled layers of `backend`'s forward pass on the scalar oracle.
- * @param input NHWC [N, H, W, 3], preprocessed.
- */
-export function selfCheck(
-  backend: Backend, plan: MobileNetV2Plan, weights: MobileNetV2Weights,
-  input: { readonly data: Float32Array; readonly shape: readonly number[] }, options: SelfCheckOptions = {},
-): SelfCheckReport {
-  const n = input.shape[0]!;
-  const run = forward(backend, plan, weights, input.data, input.shape, { taps: 'all' });
-  const scalar = createScalarBackend();
-  const convs: Array<{ conv: ConvPlan; input: string; output: string }> = [];
+interface SampledConv { readonly conv: ConvPlan; readonly input: string; readonly output: string }
+
+/** Every conv of the network with the taps it reads and writes, in execution order. */
+function convsWithTaps(plan: NetworkPlan, taps: ReadonlyMap<string, unknown>): SampledConv[] {
+  const backbone: MobileNetV2Plan = isDeeplabPlan(plan) || isSsdlitePlan(plan) ? plan.backbone : plan;
+  const convs: SampledConv[] = [];
   let blockIn = 'input';
-  for (const b of plan.blocks) {
+  for (const b of backbone.blocks) {
     let x = blockIn;
     for (const c of b.convs) {
-      const out = c.name === b.name || !run.taps.has(c.name) ? b.name : c.name;
+      const out = c.name === b.name || !taps.has(c.name) ? b.name : c.name;
       convs.push({ conv: c, input: x, output: out });
       x = c.name;
     }
     blockIn = b.name;
   }
+  if (isSsdlitePlan(plan)) {
+    for (const c of plan.head) convs.push({ conv: c, input: c.input, output: c.name });
+  } else if (isDeeplabPlan(plan)) {
+    convs.push({ conv: plan.imagePooling, input: 'head.image_pooling.pool', output: plan.imagePooling.name });
+    convs.push({ conv: plan.aspp0, input: blockIn, output: plan.aspp0.name });
+    for (const branch of plan.asppBranches) {
+      let x = blockIn;
+      for (const c of branch) {
+        convs.push({ conv: c, input: x, output: c.name });
+        x = c.name;
+      }
+    }
+    convs.push({ conv: plan.projection, input: 'head.concat', output: plan.projection.name });
+    convs.push({ conv: plan.logits, input: plan.projection.name, output: plan.logits.name });
+  }
+  return convs;
+}
+
+/**
+ * Reruns sampled layers of `backend`'s forward pass on the scalar oracle: any plan (classifier,
+ * backbone, DeepLab, SSDLite).
+ * @param input NHWC [N, H, W, 3], preprocessed.
+ */
+export function selfCheck(
+  backend: Backend, plan: NetworkPlan, weights: MobileNetV2Weights,
+  input: { readonly data: Float32Array; readonly shape: readonly number[] }, options: SelfCheckOptions = {},
+): SelfCheckReport {
+  const n = input.shape[0]!;
+  const run = runNetwork(backend, plan, weights, input, { taps: 'all' });
+  const scalar = createScalarBackend();
+  const convs = convsWithTaps(plan, run.taps);
+  const classifier = isDeeplabPlan(plan) || isSsdlitePlan(plan) ? null : plan.classifier;
   const k = options.sampleLayers === 'all' ? Infinity : options.sampleLayers ?? 6;
   if (k !== Infinity && !(Number.isInteger(k) && k >= 1)) throw usageError(`self-check: sampleLayers must be a positive integer or 'all', got ${String(options.sampleLayers)}`);
   const layers: SelfCheckLayer[] = [];
-  for (const s of pick(convs, Math.max(1, k === Infinity ? convs.length : k - (plan.classifier ? 1 : 0)))) {
+  for (const s of pick(convs, Math.max(1, k === Infinity ? convs.length : k - (classifier ? 1 : 0)))) {
     const x = run.taps.get(s.input)!;
     const y = run.taps.get(s.output)!;
     const ref = runConv(scalar, s.conv, x.data, n, weights);
     layers.push(compare(s.conv.name, s.conv.kind, y.data, ref, convLayerBound(s.conv, x.data, n, weights, scalar), y.shape));
   }
-  const cls = plan.classifier;
+  const cls = classifier;
   if (cls && weights.classifier) {
     const pooled = run.taps.get('pool')!.data;
     const ref = new Float32Array(n * cls.classes);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { convertScores, postprocess, postprocessImage, SSDLITE_COCO_POSTPROCESS, type Detection } from '../../../src/model/ssd/postprocess.js';
-import { cocoId, parseCocoLabels } from '../../../src/model/ssd/labels.js';
+import { cocoId, parseCocoLabels } from '../../../src/io/labels.js';
 import { iou } from '../../../src/model/ssd/nms.js';
 import { HAVE_SHARED, sharedPath } from '../../helpers/shared.js';
 import { anchorsFromCorners } from './helpers.js';

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
-import { load, type BackendKind } from '../../api.js';
+import { labelsOption, threadsOption } from '../options.js';
+import { BATCH_OPTIONS, BATCH_USAGE, planBatch, runBatch } from '../batch.js';
+import { load } from '../../api.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
 import { describeConventions, parseProfileName } from '../../io/conventions.js';
@@ -10,7 +13,8 @@ import type { ExplicitResizeMethod, NormalizationName } from '../../io/image/pre
 const USAGE = `usage: mobilenetv2 classify IMAGE... [--model NAME|PATH] [--top K] [--json]
                           [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
                           [--profile torchvision|tf-slim|keras|tflite] [--resize R] [--crop F]
-                          [--normalization N] [--self-check [--self-check-threshold X]]
+                          [--normalization N] [--labels FILE] [--self-check [--self-check-threshold X]]
+                          [--memory efficient|layerwise]
 
 Classifies JPEG, PNG or BMP images with a MobileNetV2 TFLite classifier and prints the top-K
 classes with their probabilities.
@@ -29,8 +33,16 @@ classes with their probabilities.
                  nearest-align-corners, nearest-asymmetric
   --crop F       override: central crop fraction in (0, 1] (TF-slim eval: 0.875)
   --normalization N  override: tf-inception ([-1, 1]), torch-imagenet, unit ([0, 1]), raw-uint8
+  --memory M     layerwise (default) or efficient: fused bottlenecks (paper §5.1), the expanded
+                 tensors never materialised; bit-identical results; with the option given, the
+                 measured activation peak is printed on stderr
+  --labels FILE  class names, one per line (as many as the model's outputs, or one fewer when
+                 output 0 is background); default: the model's TFLite metadata label file, else
+                 the registry's list
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
-                 if any diverges beyond the derived bound (× --self-check-threshold, default 1)`;
+                 if any diverges beyond the derived bound (× --self-check-threshold, default 1)
+
+${BATCH_USAGE}`;
 
 export const classifyCommand: Command = {
   summary: 'classify images with a MobileNetV2 classifier (TFLite, float or quantized)',
@@ -40,41 +52,44 @@ export const classifyCommand: Command = {
       model: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
-      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' },
+      'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, memory: { type: 'string' }, labels: { type: 'string' },
+      ...BATCH_OPTIONS,
     }, true);
-    if (positionals.length === 0) throw usageError("classify: give at least one image (see 'mobilenetv2 help classify')");
+    const batch = planBatch('classify', positionals, values);
     const topK = numberOption('classify', 'top', values.top, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? 5;
-    const backend = choiceOption<BackendKind>('classify', 'backend', values.backend, ['scalar', 'ts-fast', 'wasm-simd', 'auto']) ?? 'auto';
-    const threads = numberOption('classify', 'threads', values.threads, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64');
+    const backend = choiceOption('classify', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
+    const threads = threadsOption('classify', values.threads, (m) => io.err(m));
     const profile = values.profile === undefined ? undefined : parseProfileName(values.profile);
     // 'half-pixel' etc. alone mean the bilinear kernel.
     const resizeRaw = typeof values.resize === 'string' && ['half-pixel', 'align-corners', 'asymmetric'].includes(values.resize) ? `bilinear-${values.resize}` : values.resize;
     const resize = choiceOption<ExplicitResizeMethod>('classify', 'resize', resizeRaw, ['bilinear-half-pixel', 'bilinear-align-corners', 'bilinear-asymmetric', 'nearest-half-pixel', 'nearest-align-corners', 'nearest-asymmetric']);
     const centralCrop = numberOption('classify', 'crop', values.crop, (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
     const normalization = choiceOption<NormalizationName>('classify', 'normalization', values.normalization, ['tf-inception', 'torch-imagenet', 'unit', 'raw-uint8']);
+    const memory = choiceOption<'efficient' | 'layerwise'>('classify', 'memory', values.memory, ['efficient', 'layerwise']);
     const threshold = numberOption('classify', 'self-check-threshold', values['self-check-threshold'], (v) => v > 0, 'a positive number') ?? 1;
     const model = await load({
       model: (values.model as string | undefined) ?? DEFAULT_CLASSIFIER, backend, threads, log: (m) => io.err(m),
-      profile, conventions: { resize, centralCrop, normalization },
+      profile, conventions: { resize, centralCrop, normalization }, memory, labels: labelsOption(values.labels),
     });
     try {
+      const classes = model.plan.classifier?.classes ?? 0;
+      if (topK > classes) throw usageError(`classify: --top ${topK} is more than the ${classes} classes of ${model.name}`);
       if (profile || resize || centralCrop !== undefined || normalization) io.err(`conventions: ${describeConventions(model.conventions())}`);
-      if (values['self-check']) io.err((await model.selfCheck({ image: positionals[0]!, threshold })).summary);
-      const results = [];
-      for (const image of positionals) {
-        const r = await model.infer(image);
-        const predictions = r.predictions.slice(0, topK);
-        if (values.json) {
-          results.push({ image, model: model.name, predictions, preprocessing: r.preprocessing, conventions: r.conventions });
-        } else {
-          io.out(`${image}  (${model.name})`);
-          for (const p of predictions) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
-        }
-      }
-      if (values.json) io.out(JSON.stringify(results, null, 2));
+      if (values['self-check'] && batch.images.length > 0) io.err((await model.selfCheck({ image: batch.images[0]!, threshold })).summary);
+      const status = await runBatch({
+        command: 'classify', io, settings: batch, json: values.json === true,
+        run: (_image, img) => model.infer(img),
+        toJson: (_image, r) => ({ model: model.name, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions }),
+        print: (image, r) => {
+          io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name})`);
+          for (const p of r.predictions.slice(0, topK)) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
+        },
+      });
+      const mem = model.memoryStats();
+      if (memory !== undefined && mem) io.err(`memory: peak activations ${mem.peakBytes.toLocaleString('en-US')} B (arena high-water mark incl. tile scratch ${mem.tileScratchBytes.toLocaleString('en-US')} B, + input); ${mem.fusedBlocks} fused blocks`);
+      return status;
     } finally {
       model.dispose();
     }
-    return 0;
   },
 };

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';
-import { buildPlan, type PaddingConvention } from '../../model/plan.js';
+import { buildPlan, PADDING_CONVENTIONS, type PaddingConvention } from '../../model/plan.js';
 import { buildDeeplabPlan } from '../../model/deeplab.js';
 import { deeplabTorchToWeights } from '../../io/deeplab-torch.js';
 import { buildSsdlitePlan } from '../../model/ssdlite.js';
@@ -14,6 +14,7 @@ import {
 import { writeFileBytes } from '../../io/files.js';
 import { readTfliteModel } from '../../io/tflite/model.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 convert --to tflite (--weights W.safetensors | --random-seed N) --out MODEL.tflite
                          [--head classifier|deeplab|ssdlite] [--width W] [--resolution R] [--classes K]
@@ -57,6 +58,7 @@ export const convertCommand: Command = {
     const to = choiceOption('convert', 'to', values.to, ['tflite'] as const);
     if (to === undefined) throw usageError("convert: --to tflite is required (see 'mobilenetv2 help convert')");
     if (typeof values.out !== 'string') throw usageError("convert: --out MODEL.tflite is required (see 'mobilenetv2 help convert')");
+    checkOutputFile('convert', 'out', values.out);
     const weightsPath = values.weights as string | undefined;
     const seed = numberOption('convert', 'random-seed', values['random-seed'], (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer from 0 to 2^32 − 1');
     if ((weightsPath === undefined) === (seed === undefined)) throw usageError('convert: give exactly one of --weights W.safetensors and --random-seed N');
@@ -64,7 +66,7 @@ export const convertCommand: Command = {
     const width = numberOption('convert', 'width', values.width, (v) => v > 0 && v <= 4, 'a number in (0, 4]');
     const resolution = numberOption('convert', 'resolution', values.resolution, (v) => Number.isInteger(v) && v >= 32 && v <= 2048, 'an integer from 32 to 2048');
     const classes = numberOption('convert', 'classes', values.classes, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-    const padding: PaddingConvention = choiceOption('convert', 'padding', values.padding, ['tf-same', 'symmetric'] as const) ?? (weightsPath ? 'symmetric' : 'tf-same');
+    const padding: PaddingConvention = choiceOption('convert', 'padding', values.padding, PADDING_CONVENTIONS) ?? (weightsPath ? 'symmetric' : 'tf-same');
     const bnEps = numberOption('convert', 'bn-eps', values['bn-eps'], (v) => v >= 0, 'a non-negative number') ?? 1e-5;
     const maxDetections = numberOption('convert', 'max-detections', values['max-detections'], (v) => Number.isInteger(v) && v >= 1 && v <= 10000, 'an integer from 1 to 10000');
     if (head !== 'classifier' && values['no-softmax']) throw usageError('convert: --no-softmax is for --head classifier');
@@ -82,13 +84,13 @@ export const convertCommand: Command = {
         plan = buildPlan({ width: width ?? 1, resolution: resolution ?? 224, classes: classes ?? 1001, padding });
         weights = randomClassifierWeights(plan, seed!);
       }
-      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'] });
+      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'], randomSeed: seed });
     } else if (head === 'deeplab') {
       const plan = buildDeeplabPlan({ width: width ?? 1, resolution: resolution ?? 513, classes: classes ?? 21, padding });
       const weights = weightsPath
         ? deeplabTorchToWeights(readSafetensorsStateDict(weightsPath), plan, { bnEps, source: weightsPath })
         : randomDeeplabWeights(plan, seed!);
-      bytes = exportDeeplabTflite(plan, weights);
+      bytes = exportDeeplabTflite(plan, weights, { randomSeed: seed });
     } else {
       if (weightsPath) throw usageError('convert: no SSDLite weight file format is read yet; use --random-seed N to export a seeded random SSDLite (for testing pipelines)');
       const plan = buildSsdlitePlan({ width: width ?? 1, resolution: resolution ?? 300, classes: classes ?? 91, padding });
@@ -97,11 +99,11 @@ export const convertCommand: Command = {
         ...(maxDetections !== undefined ? { maxDetections } : {}),
         useRegularNms: values['regular-nms'] === true,
       };
-      bytes = exportSsdliteTflite(plan, randomSsdliteWeights(plan, seed!), { postprocess });
+      bytes = exportSsdliteTflite(plan, randomSsdliteWeights(plan, seed!), { postprocess, randomSeed: seed });
     }
     const description = readTfliteModel(bytes, values.out).description ?? '';
     writeFileBytes(values.out, bytes, 'output model');
-    io.err(`wrote ${values.out} (${bytes.byteLength} bytes): ${description}${seed !== undefined ? `; RANDOM weights (seed ${seed}) — for testing kernels and pipelines only` : ''}`);
+    io.err(`wrote ${values.out} (${bytes.byteLength} bytes): ${description}`);
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
+import { PADDING_CONVENTIONS } from '../../model/plan.js';
 import { readNpyFile, writeNpyFile } from '../../io/npy.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';
@@ -11,6 +12,7 @@ import { firstNonFinite, nchwToNhwc, nhwcToNchw, unravel, type ActivationLayout 
 import { createScalarBackend } from '../../backend/scalar.js';
 import { fmtShape, shapeError, usageError, valueError } from '../../errors.js';
 import { parseProfileName, resolveConventions, type ProfileName } from '../../io/conventions.js';
+import { checkOutputDir, checkOutputFile } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 run --weights W.safetensors --input X.npy --output Y.npy [--layout nchw|nhwc]
                       [--profile torchvision|tf-slim|keras|tflite] [--width W]
@@ -56,8 +58,10 @@ export const runCommand: Command = {
     for (const required of ['weights', 'input', 'output'] as const) {
       if (typeof values[required] !== 'string') throw usageError(`run: --${required} is required (see 'mobilenetv2 help run')`);
     }
+    checkOutputFile('run', 'output', values.output as string);
+    if (typeof values.taps === 'string') checkOutputDir('run', 'taps', values.taps);
     const layoutOpt = choiceOption('run', 'layout', values.layout, ['nchw', 'nhwc'] as const);
-    const paddingOpt = choiceOption('run', 'padding', values.padding, ['symmetric', 'tf-same'] as const);
+    const paddingOpt = choiceOption('run', 'padding', values.padding, PADDING_CONVENTIONS);
     const width = numberOption('run', 'width', values.width, (v) => v > 0, 'a positive number');
     const bnEpsOpt = numberOption('run', 'bn-eps', values['bn-eps'], (v) => v >= 0, 'a non-negative number');
     const profile: ProfileName | null = values.profile === undefined ? null : parseProfileName(values.profile);

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { parse } from '../args.js';
 import { writeVectors } from '../../oracle/vectors.js';
 import { usageError } from '../../errors.js';
+import { checkOutputDir } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 vectors --out DIR
 
@@ -19,6 +20,7 @@ export const vectorsCommand: Command = {
   async run(argv, io) {
     const { values } = parse('vectors', argv, { out: { type: 'string' } });
     if (typeof values.out !== 'string') throw usageError("vectors: --out DIR is required (see 'mobilenetv2 help vectors')");
+    checkOutputDir('vectors', 'out', values.out);
     const m = writeVectors(values.out);
     const byKernel = new Map<string, number>();
     for (const c of m.cases) byKernel.set(c.kernel, (byKernel.get(c.kernel) ?? 0) + 1);

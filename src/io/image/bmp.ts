@@ -55,7 +55,7 @@ function fieldValue(px: number, f: Field): number {
   return f.max === 255 ? v : Math.round((v * 255) / f.max);
 }
 
-export function decodeBmp(b: Uint8Array, source: string, maxPixels: number): RgbImage {
+export function decodeBmp(b: Uint8Array, source: string, maxPixels: number, limitName = 'DecodeOptions.maxPixels'): RgbImage {
   const truncated = (what: string): never => {
     throw formatError(`${source}: truncated BMP file (${b.length} bytes): ${what}`);
   };
@@ -134,7 +134,7 @@ export function decodeBmp(b: Uint8Array, source: string, maxPixels: number): Rgb
     );
   }
   if (width * absHeight > maxPixels) {
-    throw unsupportedError(`${source}: BMP image ${fmtPixels(width, absHeight)} exceeds the limit of ${maxPixels / 1e6} MP (DecodeOptions.maxPixels)`);
+    throw unsupportedError(`${source}: BMP image ${fmtPixels(width, absHeight)} exceeds the limit of ${maxPixels / 1e6} MP (${limitName})`);
   }
 
   let palette: Uint8Array | null = null; // RGB triplets

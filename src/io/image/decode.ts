@@ -69,11 +69,11 @@ export function decodeImage(bytes: Uint8Array, source: string, options: DecodeOp
   const maxMem = limit(options.maxJpegMemoryMB, DEFAULT_MAX_JPEG_MEMORY_MB, 'DecodeOptions.maxJpegMemoryMB');
   switch (detectImageFormat(bytes)) {
     case 'jpeg':
-      return decodeJpeg(bytes, source, maxPixels, maxMem);
+      return decodeJpeg(bytes, source, maxPixels, maxMem, options.limitNames);
     case 'png':
-      return decodePng(bytes, source, maxPixels);
+      return decodePng(bytes, source, maxPixels, options.limitNames?.maxPixels);
     case 'bmp':
-      return decodeBmp(bytes, source, maxPixels);
+      return decodeBmp(bytes, source, maxPixels, options.limitNames?.maxPixels);
     case null: {
       if (bytes.length === 0) throw formatError(`${source}: not a JPEG, PNG or BMP image (the file is empty)`);
       const other = otherFormatName(bytes);

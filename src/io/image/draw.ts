@@ -77,14 +77,14 @@ function glyph(ch: string): readonly string[] {
 export type Rgb = readonly [number, number, number];
 
 /** A mutable RGB canvas over a copy of the image. */
-interface Canvas {
+export interface Canvas {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
 }
 
 /** Fills [x0, x1) × [y0, y1), clipped to the canvas. */
-function fillRect(c: Canvas, x0: number, y0: number, x1: number, y1: number, color: Rgb): void {
+export function fillRect(c: Canvas, x0: number, y0: number, x1: number, y1: number, color: Rgb): void {
   const xa = Math.max(0, Math.floor(x0)), xb = Math.min(c.width, Math.ceil(x1));
   const ya = Math.max(0, Math.floor(y0)), yb = Math.min(c.height, Math.ceil(y1));
   for (let y = ya; y < yb; y++) {
@@ -104,7 +104,7 @@ export function textSize(text: string, scale: number): { width: number; height: 
 }
 
 /** Draws `text` with its top-left corner at (x, y), clipped to the canvas. */
-function drawText(c: Canvas, x: number, y: number, text: string, scale: number, color: Rgb): void {
+export function drawText(c: Canvas, x: number, y: number, text: string, scale: number, color: Rgb): void {
   let cx = x;
   for (const ch of text) {
     const rows = glyph(ch);

@@ -33,6 +33,11 @@ export interface DecodeOptions {
   readonly maxPixels?: number;
   /** jpeg-js's working-memory cap in MB (default 512, jpeg-js's own default). */
   readonly maxJpegMemoryMB?: number;
+  /**
+   * How the two limits are named in error messages (default: these option names). The CLI passes
+   * its own flag, so a user is told what they can change: '--max-megapixels'.
+   */
+  readonly limitNames?: { readonly maxPixels: string; readonly maxJpegMemoryMB: string };
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;

@@ -2,8 +2,12 @@
 /**
  * Every accepted image input → RgbImage (8-bit RGB, HWC, top row first, alpha dropped).
  *
- *   string                       a file path (Node only; `loadImage`, via a dynamic import so
- *                                browser bundles never pull in node:fs)
+ *   string / URL                 a file path (Node) or a URL (browser): `loadImage` hands these to
+ *                                the host (`#platform`), so browser bundles never pull in node:fs
+ *   Blob / File, HTMLImageElement, ImageBitmap, canvas, video
+ *                                `loadImage` only, through the host (browser: decoded by our own
+ *                                JPEG/PNG/BMP decoders when the bytes are available, else drawn
+ *                                on a canvas)
  *   Uint8Array / Buffer / ArrayBuffer   the bytes of a JPEG, PNG or BMP file (format by magic bytes)
  *   { data, width, height, channels? }  raw HWC pixels, 8-bit: Uint8Array or Uint8ClampedArray
  *                                (so a canvas ImageData works as is); channels 1 (grey), 3 (RGB)
@@ -14,7 +18,9 @@
  * A Uint8Array is ALWAYS an encoded file; raw pixels must come wrapped with their width and
  * height (a bare pixel array has no size).
  */
+import { platform } from '#platform';
 import { shapeError, usageError } from '../../errors.js';
+import type { BlobLike } from '../../platform/platform.js';
 import { decodeImage } from './decode.js';
 import type { DecodeOptions, RgbImage } from './image.js';
 
@@ -28,8 +34,13 @@ export interface RawPixels {
 
 /** Everything `toRgbImage` accepts (no paths: use `loadImage` for those). */
 export type ImageSource = Uint8Array | ArrayBuffer | RawPixels | RgbImage;
+/** A browser image object (HTMLImageElement, ImageBitmap, HTMLCanvasElement, OffscreenCanvas, HTMLVideoElement, VideoFrame). */
+export interface DrawableImage {
+  readonly width: number;
+  readonly height: number;
+}
 /** Everything `loadImage` accepts. */
-export type ImageInput = string | ImageSource;
+export type ImageInput = string | URL | ImageSource | BlobLike | DrawableImage;
 
 export interface ImageInputOptions extends DecodeOptions {
   /** Name used in error messages for in-memory inputs (default "<buffer>" / "<pixels>"). */
@@ -122,12 +133,13 @@ export function toRgbImage(input: ImageSource, options: ImageInputOptions = {}):
   );
 }
 
-/** Any input, including a file path (Node only), to RgbImage. */
+function isImageSource(v: unknown): v is ImageSource {
+  return v instanceof Uint8Array || v instanceof ArrayBuffer || (typeof v === 'object' && v !== null && 'data' in v && 'width' in v && 'height' in v);
+}
+
+/** Any input, including a file path (Node), a URL, Blob or browser image object (browser), to RgbImage. */
 export async function loadImage(input: ImageInput, options: ImageInputOptions = {}): Promise<RgbImage> {
-  if (typeof input === 'string') {
-    if (input === '') throw usageError('image path is empty');
-    const { readImageFile } = await import('./node.js');
-    return readImageFile(input, options);
-  }
-  return toRgbImage(input, options);
+  if (isImageSource(input)) return toRgbImage(input, options);
+  const read = await platform.readImage(input, options);
+  return 'format' in read ? read : imageFromPixels(read, options.source ?? '<image>');
 }

@@ -128,7 +128,10 @@ export function scanJpeg(b: Uint8Array, source: string): JpegScanInfo {
   return { frame, entropyBytes, jfif, adobeTransformAt };
 }
 
-export function decodeJpeg(b: Uint8Array, source: string, maxPixels: number, maxMemoryMB: number): RgbImage {
+export function decodeJpeg(
+  b: Uint8Array, source: string, maxPixels: number, maxMemoryMB: number,
+  limitNames: { readonly maxPixels: string; readonly maxJpegMemoryMB: string } = { maxPixels: 'DecodeOptions.maxPixels', maxJpegMemoryMB: 'DecodeOptions.maxJpegMemoryMB' },
+): RgbImage {
   const { frame, entropyBytes, jfif, adobeTransformAt } = scanJpeg(b, source);
   const { width, height, precision, components } = frame;
   if (precision !== 8) throw unsupportedError(`${source}: ${precision}-bit JPEGs are not supported (only 8-bit)`);
@@ -157,7 +160,7 @@ export function decodeJpeg(b: Uint8Array, source: string, maxPixels: number, max
     );
   }
   if (width * height > maxPixels) {
-    throw unsupportedError(`${source}: JPEG image ${fmtPixels(width, height)} exceeds the limit of ${maxPixels / 1e6} MP (DecodeOptions.maxPixels)`);
+    throw unsupportedError(`${source}: JPEG image ${fmtPixels(width, height)} exceeds the limit of ${maxPixels / 1e6} MP (${limitNames.maxPixels})`);
   }
 
   // Three components: take the raw (IDCT'd) component planes from jpeg-js and do chroma
@@ -195,7 +198,7 @@ export function decodeJpeg(b: Uint8Array, source: string, maxPixels: number, max
     if (/maxMemoryUsageInMB|maxResolutionInMP|allocate/.test(detail)) {
       throw new MobileNetV2Error(
         'UNSUPPORTED',
-        `${source}: JPEG ${fmtPixels(width, height)} needs more decoder memory than allowed (${maxMemoryMB} MB, DecodeOptions.maxJpegMemoryMB): ${detail}`,
+        `${source}: JPEG ${fmtPixels(width, height)} needs more decoder memory than allowed (${maxMemoryMB} MB, ${limitNames.maxJpegMemoryMB}): ${detail}`,
         { cause: err },
       );
     }

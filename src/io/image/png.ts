@@ -96,7 +96,7 @@ export function scanPng(b: Uint8Array, source: string): PngHeader {
   return { ...h, idatBytes };
 }
 
-export function decodePng(b: Uint8Array, source: string, maxPixels: number): RgbImage {
+export function decodePng(b: Uint8Array, source: string, maxPixels: number, limitName = 'DecodeOptions.maxPixels'): RgbImage {
   const hdr = scanPng(b, source);
   const { width, height, depth, colorType, interlace } = hdr;
   const spec = DEPTHS[colorType];
@@ -109,7 +109,7 @@ export function decodePng(b: Uint8Array, source: string, maxPixels: number): Rgb
     );
   }
   if (width * height > maxPixels) {
-    throw unsupportedError(`${source}: PNG image ${fmtPixels(width, height)} exceeds the limit of ${maxPixels / 1e6} MP (DecodeOptions.maxPixels)`);
+    throw unsupportedError(`${source}: PNG image ${fmtPixels(width, height)} exceeds the limit of ${maxPixels / 1e6} MP (${limitName})`);
   }
   if (interlace === 1 && depth < 8) {
     throw unsupportedError(`${source}: interlaced PNGs with ${depth}-bit samples are not supported; re-save it without interlacing`);

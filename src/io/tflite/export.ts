@@ -52,6 +52,7 @@ import { usageError, weightsError } from '../../errors.js';
 import type { DetectionPostProcessOptions } from './model.js';
 import type { Activation } from './schema.js';
 import { encodeFlexBufferMap, options as opt, TfliteGraphBuilder } from './writer.js';
+import { seededUniform } from '../../model/random.js';
 
 export const DETECTION_POSTPROCESS_CODE = 'TFLite_Detection_PostProcess';
 
@@ -61,6 +62,10 @@ const FUSED: Record<PlanActivation, Activation> = { relu6: 'RELU6', relu: 'RELU'
 export type ExportPadding = { kind: 'SAME' } | { kind: 'VALID' } | { kind: 'PAD'; pad: Pad4 };
 
 /** The TFLite padding that computes exactly the plan's pads for this conv (see the file comment). */
+/** What a random-weight export's description ends with; load() warns when it sees it. */
+export const RANDOM_WEIGHTS_MARK = 'RANDOM weights';
+const randomMark = (seed: number | undefined): string => (seed === undefined ? '' : `; ${RANDOM_WEIGHTS_MARK} (seed ${seed}) — for testing kernels and pipelines only`);
+
 export function exportPadding(c: ConvPlan): ExportPadding {
   const g = c.geometry;
   const [top, bottom] = tfSamePads(g.inH, g.kH, g.strideH, g.dilationH);
@@ -192,6 +197,8 @@ export interface ClassifierExportOptions {
   /** The classifier as a 1×1 CONV_2D (TF-slim, default) or a FULLY_CONNECTED (Keras/torchvision). */
   classifierOp?: 'conv' | 'fully-connected';
   description?: string;
+  /** The weights are seeded random ones: the description says so (RANDOM_WEIGHTS_MARK), so loaders can warn. */
+  randomSeed?: number;
   /**
    * Also make every layer output a graph output named by its tap name (features.3.conv.1,
    * features.3, pool, classifier, …), after the regular output: the interpreter only returns graph
@@ -238,7 +245,7 @@ export function exportClassifierTflite(plan: MobileNetV2Plan, weights: MobileNet
   const o = plan.options;
   const description = options.description ??
     `mobilenetv2 export: MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${cls ? `${cls.classes} classes` : 'features only'}, padding ${o.padding}${w.padOps.length ? ` (${w.padOps.length} explicit PAD ops)` : ''}, float32`;
-  return w.b.finish({ inputs: [input], outputs: [out, ...w.taps.filter((t) => t !== out)], description });
+  return w.b.finish({ inputs: [input], outputs: [out, ...w.taps.filter((t) => t !== out)], description: description + randomMark(options.randomSeed) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +253,7 @@ export function exportClassifierTflite(plan: MobileNetV2Plan, weights: MobileNet
 
 export interface DeeplabExportOptions {
   description?: string;
+  randomSeed?: number;
   /** Also expose every layer output as a graph output named by its tap name (see ClassifierExportOptions.taps). */
   taps?: boolean;
 }
@@ -283,7 +291,7 @@ export function exportDeeplabTflite(plan: DeeplabPlan, weights: MobileNetV2Weigh
   const out = w.resizeBilinear(logits, o.inputH, o.inputW, mode, 'ResizeBilinear', DEEPLAB_OUTPUT_TAP);
   const description = options.description ??
     `mobilenetv2 export: Mobile DeepLabv3, MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, output stride ${o.outputStride}, aspp ${o.aspp}, ${o.classes} classes, ${o.upsampling} upsampling, padding ${o.padding}, float32 logits`;
-  return w.b.finish({ inputs: [input], outputs: [out, ...w.taps.filter((t) => t !== out)], description });
+  return w.b.finish({ inputs: [input], outputs: [out, ...w.taps.filter((t) => t !== out)], description: description + randomMark(options.randomSeed) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +355,7 @@ export interface SsdliteExportOptions {
   /** Also expose every conv/ADD output as a graph output named by its tap name, after all others. */
   taps?: boolean;
   description?: string;
+  randomSeed?: number;
 }
 
 /** Names of the graph outputs, in order, of an SSDLite export. */
@@ -415,23 +424,14 @@ export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weigh
   }
   const description = options.description ??
     `mobilenetv2 export: SSDLite-MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${K} class slots, ${A} anchors, padding ${o.padding}, float32${pp ? `, ${DETECTION_POSTPROCESS_CODE} (${pp.useRegularNms ? 'regular' : 'fast'} NMS)` : ', raw outputs'}`;
-  return w.b.finish({ inputs: [input], outputs: [...outputs, ...w.taps], description });
+  return w.b.finish({ inputs: [input], outputs: [...outputs, ...w.taps], description: description + randomMark(options.randomSeed) });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Seeded random weights (testing kernels and pipelines only — they detect/classify nothing)
 
-/** A small, fast, seeded PRNG (mulberry32): uniform in [0, 1). */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of random weights (src/model/random.ts), where callers found it. */
+export { seededUniform };
 
 export interface RandomWeightOptions {
   /** Per-conv adjustment of the weight scale (multiplies the fan-in scale) and the bias range. */

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Quantized elementwise ADD. Paper: the residual connection of an inverted residual block
+ * (stride 1, in = out channels), adding the block input to the linear bottleneck's output.
+ *
+ *   out [L]  same 8-bit type as a and b; may alias a or b (elementwise)
+ *   a, b [L] real = sa·(a − za), sb·(b − zb), each with its own scale and zero point
+ *
+ * The two inputs have different scales, so they are first brought to a common fixed-point scale
+ * (TFLite's add.cc preparation, reproduced by `addRequantization`):
+ *   left_shift = 20 (8-bit types): each (a − za) is multiplied by 2²⁰ so that the following
+ *     scaling by Ma = sa / (2·max(sa, sb)) ≤ 1/2 keeps ~20 fractional bits;
+ *   ã = requantize((a − za)·2²⁰, Ma),  b̃ = requantize((b − zb)·2²⁰, Mb)    (both ≤ 2²⁸ in size)
+ *   out = clamp(zo + requantize(ã + b̃, Mo), min, max),  Mo = 2·max(sa, sb) / (2²⁰·so)
+ * Every requantize is MultiplyByQuantizedMultiplierSmallerThanOneExp (M < 1) under the
+ * fixed-point convention ('tflite-reference' or 'single-rounding'); ReLU6 fused as a clamp.
+ * XNNPACK's ADD uses a different integer scheme that is not defined here: 'xnnpack-fp32' throws.
+ */
+import { checkLength, KernelArgumentError } from './check.js';
+import { quantizeMultiplier, requantizeAccumulator, type QuantizedOutput, type Requantization, type Requantizer } from './q-requantize.js';
+import { checkQuantizedOutput, checkSameQ8Type, checkZeroPoint, q8TypeOf, type Q8Array } from './q8-check.js';
+
+/** Prepared parameters of a quantized ADD (see the file header). */
+export interface Q8AddParams {
+  readonly leftShift: number;
+  readonly aZeroPoint: number;
+  readonly bZeroPoint: number;
+  /** three per-tensor requantizers: input a, input b, output */
+  readonly a: Requantizer;
+  readonly b: Requantizer;
+  readonly out: Requantizer;
+  readonly output: QuantizedOutput;
+}
+
+function smallerThanOne(real: number, rounding: 'tflite-reference' | 'single-rounding', what: string): Requantizer {
+  if (!(real > 0 && real < 1)) {
+    throw new KernelArgumentError(`q8-add: the ${what} multiplier must lie in (0, 1), got ${real} (TFLite rejects this model too)`);
+  }
+  const fp = quantizeMultiplier(real, rounding);
+  return { rounding, multiplier: Int32Array.of(fp.multiplier), shift: Int32Array.of(fp.shift), scale: Float32Array.of(Math.fround(real)) };
+}
+
+/**
+ * TFLite's ADD preparation from the tensors' float32 scales: twice_max = f32(2·max(sa, sb)), the
+ * input multipliers sa/twice_max and sb/twice_max and the output multiplier
+ * twice_max / f32(2²⁰·so), all divided in float64.
+ */
+export function addRequantization(
+  scales: { readonly a: number; readonly b: number; readonly output: number },
+  zeroPoints: { readonly a: number; readonly b: number },
+  output: QuantizedOutput,
+  rounding: Requantization,
+): Q8AddParams {
+  if (rounding === 'xnnpack-fp32') {
+    throw new KernelArgumentError(`q8-add: no 'xnnpack-fp32' definition (XNNPACK's ADD is not a float32 requantization); use 'tflite-reference' or 'single-rounding'`);
+  }
+  const leftShift = 20;
+  const sa = Math.fround(scales.a);
+  const sb = Math.fround(scales.b);
+  const twiceMax = Math.fround(2 * Math.max(sa, sb));
+  return {
+    leftShift,
+    aZeroPoint: zeroPoints.a,
+    bZeroPoint: zeroPoints.b,
+    a: smallerThanOne(sa / twiceMax, rounding, 'input a'),
+    b: smallerThanOne(sb / twiceMax, rounding, 'input b'),
+    out: smallerThanOne(twiceMax / Math.fround((1 << leftShift) * Math.fround(scales.output)), rounding, 'output'),
+    output,
+  };
+}
+
+export function q8Add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
+  checkLength(a, length, 'q8-add: a');
+  checkLength(b, length, 'q8-add: b');
+  checkLength(out, length, 'q8-add: out');
+  checkSameQ8Type('q8-add', { out, a, b });
+  const type = q8TypeOf(a);
+  checkZeroPoint('q8-add', 'a', p.aZeroPoint, type);
+  checkZeroPoint('q8-add', 'b', p.bZeroPoint, type);
+  checkQuantizedOutput('q8-add', p.output, type);
+  const scaleUp = 2 ** p.leftShift;
+  const { min, max, zeroPoint } = p.output;
+  for (let i = 0; i < length; i++) {
+    const sa = requantizeAccumulator((a[i]! - p.aZeroPoint) * scaleUp, p.a, 0);
+    const sb = requantizeAccumulator((b[i]! - p.bZeroPoint) * scaleUp, p.b, 0);
+    const raw = (requantizeAccumulator((sa + sb) | 0, p.out, 0) + zeroPoint) | 0;
+    out[i] = raw < min ? min : raw > max ? max : raw;
+  }
+}

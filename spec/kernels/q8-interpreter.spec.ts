@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Which requantization does the TFLite interpreter that runs here (@tensorflow/tfjs-tflite, WASM,
+ * XNNPACK delegate always on) apply, per operator? Measured, not assumed: single-operator quantized
+ * models (written with the spec's own FlatBuffers builder, spec/io/tflite/fb-builder.ts) run in the
+ * interpreter on random inputs, and our kernels run under each convention of REQUANTIZATIONS on the
+ * same tensors; every output value is compared.
+ *
+ * The finding is the profile TFLITE_WASM_PROFILE below (0 differing values), and the other
+ * conventions are shown to differ on the same cases (so the choice is a real one).
+ */
+import { describe, expect, it } from 'vitest';
+import { conv2dGeometry } from '../../kernels/geometry.js';
+import { convRequantizer, quantizedActivationRange, REQUANTIZATION_PROFILES, REQUANTIZATIONS, type Requantization } from '../../kernels/q-requantize.js';
+import { q8Conv2dNhwc } from '../../kernels/q8-conv2d-nhwc.js';
+import { q8DwConv2dNhwc } from '../../kernels/q8-dwconv2d-nhwc.js';
+import { addRequantization, q8Add } from '../../kernels/q8-add.js';
+import { q8AvgPool2dNhwc } from '../../kernels/q8-avgpool-nhwc.js';
+import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
+import { seededRandom } from '../helpers/arbitraries.js';
+import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
+import { buildFlatBuffer, s, table, vec, type TableNode } from '../io/tflite/fb-builder.js';
+
+/** The profile these measurements establish (kernels/q-requantize.ts). */
+const TFLITE_WASM_PROFILE = REQUANTIZATION_PROFILES['tflite-wasm'];
+
+const UINT8 = 3;
+const INT32 = 2;
+const OPS = { ADD: 0, AVERAGE_POOL_2D: 1, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, SOFTMAX: 25 } as const;
+const OPTIONS = { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, AVERAGE_POOL_2D: 5, SOFTMAX: 9, ADD: 11 } as const;
+
+interface QTensor { name: string; shape: number[]; type: number; scale?: number; zeroPoint?: number; data?: Uint8Array }
+
+function quantization(t: QTensor): TableNode | null {
+  if (t.scale === undefined) return null;
+  return table([[2, vec('f32', [t.scale])], [3, vec('i64', [BigInt(t.zeroPoint ?? 0)])]]);
+}
+
+/** One operator, inputs/outputs by position in `tensors`; constants carry `data`. */
+function singleOpModel(op: keyof typeof OPS, tensors: QTensor[], inputs: number[], outputs: number[], graphInputs: number[], options: TableNode): Uint8Array {
+  const buffers: TableNode[] = [table([])];
+  const tensorTables = tensors.map((t) => {
+    let buffer = 0;
+    if (t.data !== undefined) { buffers.push(table([[0, { bytes: t.data, align: 16 }]])); buffer = buffers.length - 1; }
+    return table([[0, vec('i32', t.shape)], [1, s('i8', t.type)], [2, s('u32', buffer)], [3, t.name], [4, quantization(t)]]);
+  });
+  const model = table([
+    [0, s('u32', 3)],
+    [1, vec('table', [table([[0, s('i8', OPS[op])], [2, s('i32', 1)], [3, s('i32', OPS[op])]])])],
+    [2, vec('table', [table([
+      [0, vec('table', tensorTables)],
+      [1, vec('i32', graphInputs)],
+      [2, vec('i32', outputs)],
+      [3, vec('table', [table([[0, s('u32', 0)], [1, vec('i32', inputs)], [2, vec('i32', outputs)], [3, s('u8', OPTIONS[op])], [4, options]])])],
+      [4, 'main'],
+    ])])],
+    [3, `single ${op}`],
+    [4, vec('table', buffers)],
+  ]);
+  return buildFlatBuffer(model).bytes;
+}
+
+const bytesOfI32 = (a: Int32Array): Uint8Array => new Uint8Array(a.buffer.slice(0));
+
+interface Tally { cases: number; values: number; differing: Record<Requantization, number> }
+const emptyTally = (): Tally => ({ cases: 0, values: 0, differing: { 'tflite-reference': 0, 'single-rounding': 0, 'xnnpack-fp32': 0 } });
+
+async function measureConv(depthwise: boolean, cases: number, seed: number): Promise<Tally> {
+  const rnd = seededRandom(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const tally = emptyTally();
+  for (let k = 0; k < cases; k++) {
+    const h = int(3, 10); const w = int(3, 10); const inC = int(1, 12); const outC = depthwise ? inC : int(1, 12);
+    const stride = int(1, 2); const kSize = rnd() < 0.7 ? 3 : 1; const padding = rnd() < 0.5 ? 'tf-same' : 'valid';
+    const relu6 = rnd() < 0.5;
+    // A third of the models use power-of-two scales: M is then exact and ties (x.5) are frequent,
+    // which is where half-away, half-up and half-even rounding part ways.
+    const pow2 = rnd() < 1 / 3;
+    const sx = pow2 ? 2 ** -int(5, 8) : Math.fround(0.005 + rnd() * 0.05);
+    const sw = pow2 ? 2 ** -int(5, 10) : Math.fround(0.001 + rnd() * 0.05);
+    const so = pow2 ? 2 ** -int(2, 6) : Math.fround(0.01 + rnd() * 0.2);
+    const zx = int(0, 255); const zw = int(0, 255); const zo = int(0, 255);
+    const g = conv2dGeometry({ inH: h, inW: w, kH: kSize, kW: kSize, stride, padding });
+    const x = Uint8Array.from({ length: h * w * inC }, () => int(0, 255));
+    const wt = Uint8Array.from({ length: depthwise ? kSize * kSize * outC : outC * kSize * kSize * inC }, () => int(0, 255));
+    const bias = Int32Array.from({ length: outC }, () => int(-5000, 5000));
+    const wShape = depthwise ? [1, kSize, kSize, outC] : [outC, kSize, kSize, inC];
+    const tensors: QTensor[] = [
+      { name: 'x', shape: [1, h, w, inC], type: UINT8, scale: sx, zeroPoint: zx },
+      { name: 'w', shape: wShape, type: UINT8, scale: sw, zeroPoint: zw, data: wt },
+      { name: 'b', shape: [outC], type: INT32, scale: Math.fround(sx * sw), zeroPoint: 0, data: bytesOfI32(bias) },
+      { name: 'y', shape: [1, g.outH, g.outW, outC], type: UINT8, scale: so, zeroPoint: zo },
+    ];
+    const pad = padding === 'tf-same' ? 0 : 1;
+    const act = relu6 ? 3 : 0;
+    const options = depthwise
+      ? table([[0, s('i8', pad)], [1, s('i32', stride)], [2, s('i32', stride)], [3, s('i32', 1)], [4, s('i8', act)], [5, s('i32', 1)], [6, s('i32', 1)]])
+      : table([[0, s('i8', pad)], [1, s('i32', stride)], [2, s('i32', stride)], [3, s('i8', act)], [4, s('i32', 1)], [5, s('i32', 1)]]);
+    const bytes = singleOpModel(depthwise ? 'DEPTHWISE_CONV_2D' : 'CONV_2D', tensors, [0, 1, 2], [3], [0], options);
+    const interpreter = await loadTfliteInterpreter(bytes);
+    const [theirs] = interpreter.run([x]);
+    interpreter.dispose();
+    const output = quantizedActivationRange('uint8', so, zo, relu6 ? 'relu6' : 'none');
+    for (const rounding of REQUANTIZATIONS) {
+      const ours = new Uint8Array(g.outH * g.outW * outC);
+      const q = { inputZeroPoint: zx, filterZeroPoint: zw, requantizer: convRequantizer({ type: 'uint8', input: sx, output: so, filter: [sw] }, rounding), output };
+      if (depthwise) q8DwConv2dNhwc(ours, x, wt, bias, { n: 1, channels: outC }, g, q);
+      else q8Conv2dNhwc(ours, x, wt, bias, { n: 1, inC, outC }, g, q);
+      for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs![i]) tally.differing[rounding]++;
+    }
+    tally.cases++;
+    tally.values += g.outH * g.outW * outC;
+  }
+  return tally;
+}
+
+describe('the TFLite interpreter here (tfjs-tflite WASM), per operator', () => {
+  for (const [op, depthwise] of [['CONV_2D', false], ['DEPTHWISE_CONV_2D', true]] as const) {
+    it(`uint8 ${op}: the interpreter requantizes as '${TFLITE_WASM_PROFILE[op]}'; the other conventions differ`, async () => {
+      const tally = await measureConv(depthwise, Number(process.env.INT_CASES ?? 0) > 0 ? Math.min(Number(process.env.INT_CASES), 500) : 40, depthwise ? 2 : 1);
+      console.log(`[q8-interpreter] uint8 ${op}: ${tally.cases} models, ${tally.values} values; differing values per convention ${JSON.stringify(tally.differing)}`);
+      expect(tally.differing[TFLITE_WASM_PROFILE[op]]).toBe(0);
+      for (const r of REQUANTIZATIONS) if (r !== TFLITE_WASM_PROFILE[op]) expect(tally.differing[r]).toBeGreaterThan(0);
+    });
+  }
+
+  it('uint8 ADD, AVERAGE_POOL_2D and SOFTMAX: measured against our fixed-point definitions', async () => {
+    const rnd = seededRandom(3);
+    const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+    const add = emptyTally();
+    const pool = emptyTally();
+    const softmax = emptyTally();
+    for (let k = 0; k < 40; k++) {
+      // ADD: two inputs with their own scales (within 2^±3), output scale ≥ the larger input's.
+      const n = int(1, 200);
+      const pow2 = rnd() < 1 / 3; // exact multipliers: ties
+      const sa = pow2 ? 2 ** -int(3, 7) : Math.fround(0.01 + rnd() * 0.1);
+      const sb = pow2 ? 2 ** -int(3, 7) : Math.fround(sa * 2 ** (rnd() * 6 - 3));
+      const so = pow2 ? 2 ** -int(1, 3) : Math.fround(Math.max(sa, sb) * (1 + rnd() * 3));
+      const za = int(0, 255); const zb = int(0, 255); const zo = int(0, 255);
+      const a = Uint8Array.from({ length: n }, () => int(0, 255));
+      const b = Uint8Array.from({ length: n }, () => int(0, 255));
+      const addModel = singleOpModel('ADD', [
+        { name: 'a', shape: [1, n], type: UINT8, scale: sa, zeroPoint: za },
+        { name: 'b', shape: [1, n], type: UINT8, scale: sb, zeroPoint: zb },
+        { name: 'y', shape: [1, n], type: UINT8, scale: so, zeroPoint: zo },
+      ], [0, 1], [2], [0, 1], table([[0, s('i8', 0)]]));
+      const addInterp = await loadTfliteInterpreter(addModel);
+      const [addTheirs] = addInterp.run([a, b]);
+      addInterp.dispose();
+      for (const rounding of ['tflite-reference', 'single-rounding'] as const) {
+        const ours = new Uint8Array(n);
+        q8Add(ours, a, b, n, addRequantization({ a: sa, b: sb, output: so }, { a: za, b: zb }, quantizedActivationRange('uint8', so, zo, 'none'), rounding));
+        for (let i = 0; i < n; i++) if (ours[i] !== addTheirs![i]) add.differing[rounding]++;
+      }
+      add.cases++; add.values += n;
+
+      // AVERAGE_POOL_2D, same quantization in and out.
+      const h = int(3, 9); const w = int(3, 9); const c = int(1, 8); const kSize = int(2, 3); const stride = int(1, 2);
+      const padding = rnd() < 0.5 ? 'tf-same' : 'valid';
+      const g = conv2dGeometry({ inH: h, inW: w, kH: kSize, kW: kSize, stride, padding });
+      const x = Uint8Array.from({ length: h * w * c }, () => int(0, 255));
+      const poolModel = singleOpModel('AVERAGE_POOL_2D', [
+        { name: 'x', shape: [1, h, w, c], type: UINT8, scale: sa, zeroPoint: za },
+        { name: 'y', shape: [1, g.outH, g.outW, c], type: UINT8, scale: sa, zeroPoint: za },
+      ], [0], [1], [0], table([[0, s('i8', padding === 'tf-same' ? 0 : 1)], [1, s('i32', stride)], [2, s('i32', stride)], [3, s('i32', kSize)], [4, s('i32', kSize)], [5, s('i8', 0)]]));
+      const poolInterp = await loadTfliteInterpreter(poolModel);
+      const [poolTheirs] = poolInterp.run([x]);
+      poolInterp.dispose();
+      const pooled = new Uint8Array(g.outH * g.outW * c);
+      q8AvgPool2dNhwc(pooled, x, { n: 1, channels: c }, g, { min: 0, max: 255 });
+      for (let i = 0; i < pooled.length; i++) if (pooled[i] !== poolTheirs![i]) { pool.differing['tflite-reference']++; pool.differing['single-rounding']++; pool.differing['xnnpack-fp32']++; }
+      pool.cases++; pool.values += pooled.length;
+
+      // SOFTMAX: output scale 1/256, zero point 0 (what TFLite requires for uint8).
+      const cols = int(2, 50);
+      const logits = Uint8Array.from({ length: cols }, () => int(0, 255));
+      const smModel = singleOpModel('SOFTMAX', [
+        { name: 'x', shape: [1, cols], type: UINT8, scale: sa, zeroPoint: za },
+        { name: 'y', shape: [1, cols], type: UINT8, scale: 1 / 256, zeroPoint: 0 },
+      ], [0], [1], [0], table([[0, s('f32', 1)]]));
+      const smInterp = await loadTfliteInterpreter(smModel);
+      const [smTheirs] = smInterp.run([logits]);
+      smInterp.dispose();
+      for (const rounding of ['tflite-reference', 'single-rounding'] as const) {
+        const ours = new Uint8Array(cols);
+        q8Softmax(ours, logits, { rows: 1, cols }, softmaxRequantization(sa, 1, rounding));
+        for (let i = 0; i < cols; i++) if (ours[i] !== smTheirs![i]) softmax.differing[rounding]++;
+      }
+      softmax.cases++; softmax.values += cols;
+    }
+    const fixedPoint = (t: Tally) => ({ cases: t.cases, values: t.values, 'tflite-reference': t.differing['tflite-reference'], 'single-rounding': t.differing['single-rounding'] });
+    console.log(`[q8-interpreter] uint8 ADD: ${JSON.stringify(fixedPoint(add))}`);
+    console.log(`[q8-interpreter] uint8 AVERAGE_POOL_2D: ${pool.cases} models, ${pool.values} values, ${pool.differing['tflite-reference']} differ`);
+    console.log(`[q8-interpreter] uint8 SOFTMAX: ${JSON.stringify(fixedPoint(softmax))}`);
+    // ADD: the interpreter's ADD rounds once (half up), like TFLITE_SINGLE_ROUNDING builds.
+    expect(TFLITE_WASM_PROFILE.ADD).toBe('single-rounding');
+    expect(add.differing['single-rounding']).toBe(0);
+    expect(add.differing['tflite-reference']).toBeGreaterThan(0);
+    // AVERAGE_POOL_2D has no requantization; SOFTMAX agrees with the reference definition.
+    expect(pool.differing['tflite-reference']).toBe(0);
+    expect(softmax.differing[TFLITE_WASM_PROFILE.SOFTMAX]).toBe(0);
+  });
+});

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Memory-efficient execution (paper §5.1): a Backend wrapper whose zero-copy scope is an ARENA
+ * (memory-plan.ts's first-fit allocator over one buffer) and whose block runner fuses every
+ * complete bottleneck (kernels/f32-inverted-residual-nhwc.ts, row tiles with the depthwise halo),
+ * so the t-times-expanded tensors are never materialised and each block input is released as soon
+ * as its block has run. The wrapped backend's own kernels run every tile, so the result is
+ * bit-identical to the layer-by-layer path on the same backend (spec/model/memory-efficient.spec.ts).
+ *
+ *   import { buildPlan, createScalarBackend, forward, memoryExecutionFor } from 'mobilenetv2';
+ *   const plan = buildPlan({ width: 1, resolution: 224 });
+ *   const { backend, stats } = memoryExecutionFor(createScalarBackend(), { head: 'classifier', plan });
+ *   forward(backend, plan, weights, input, [1, 224, 224, 3]);   // or runNetwork / deeplabForward / ssdliteForward
+ *   stats().peakBytes   // 2,666,496: measured arena high-water mark + input (layer by layer: 8.8 MB)
+ *
+ * Every byte is counted where it is allocated: layer outputs, the fused blocks' tile scratch and
+ * the head's tensors come from the arena (scratch()); the network input is the caller's buffer and
+ * is counted while the first block reads it. Kept taps are copied out of the arena (as in any
+ * zero-copy scope) and are not counted. Tensors a head holds after the backbone (SSDLite's
+ * features.14.conv.0) are named in `materialize`: their block runs layer by layer and they stay.
+ */
+import type { Backend } from '../backend/backend.js';
+import { f32InvertedResidualNhwc, type InvertedResidualOps } from '../../kernels/f32-inverted-residual-nhwc.js';
+import { registerBlockRunner, runBlockLayerwise, type Tap } from './runner.js';
+import {
+  ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, memoryPlanOf,
+  type MemoryExecution, type MemoryNetwork, type MemoryPlan,
+} from './memory-plan.js';
+import type { BlockPlan } from './plan.js';
+import type { MobileNetV2Weights } from './weights.js';
+import { usageError } from '../errors.js';
+
+export interface MemoryEfficientOptions {
+  /** 'efficient' fuses bottlenecks; 'layerwise' runs every layer but still in the measured arena. Default 'efficient'. */
+  memory?: MemoryExecution;
+  /** Bytes reserved for the arena (one buffer, or one scratch() view of the wrapped backend). Required. */
+  capacityBytes: number;
+  /** Scratch budget of a fused block (bytes). Default DEFAULT_TILE_BUDGET_BYTES, as in the memory plan. */
+  tileBudgetBytes?: number;
+  /** Tensors that must exist as whole tensors (sub-layer taps a head or caller reads). */
+  materialize?: Iterable<string>;
+}
+
+export interface MemoryStats {
+  /** max over the run of (arena high-water mark + caller's input bytes still live): the measured peak. */
+  readonly peakBytes: number;
+  /** The arena's high-water mark (layer outputs, head tensors and tile scratch). */
+  readonly arenaHighWater: number;
+  /** Largest tile scratch any fused block allocated. */
+  readonly tileScratchBytes: number;
+  readonly fusedBlocks: number;
+  readonly layerwiseBlocks: number;
+}
+
+/** The wrapped backend's kernels as the fused block's per-tile ops. */
+function opsOf(inner: Backend): InvertedResidualOps {
+  return {
+    pointwise: (out, x, w, bias, dims, clamp) => inner.pointwiseConv(out, x, w, bias, dims, clamp),
+    depthwise: (out, x, w, bias, dims, g, clamp) => inner.depthwiseConv2d(out, x, w, bias, dims, g, clamp),
+    add: (out, a, b, length) => inner.add(out, a, b, length),
+  };
+}
+
+export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientOptions): { backend: Backend; stats: () => MemoryStats } {
+  const memory = options.memory ?? 'efficient';
+  if (memory !== 'efficient' && memory !== 'layerwise') throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
+  const capacity = Math.ceil(options.capacityBytes / 64) * 64;
+  if (!(capacity > 0)) throw usageError(`arena capacity must be a positive number of bytes, got ${options.capacityBytes}`);
+  const tileBudget = options.tileBudgetBytes ?? DEFAULT_TILE_BUDGET_BYTES;
+  const materialize = new Set(options.materialize ?? []);
+  const ops = opsOf(inner);
+
+  const arena = new ArenaAllocator();
+  let backing: Float32Array | null = null;
+  let depth = 0;
+  const offsets = new WeakMap<Float32Array, number>();
+  let tileScratch = 0;
+  let fusedBlocks = 0;
+  let layerwiseBlocks = 0;
+  let blockAllocs: Float32Array[] | null = null; // what the running layer-by-layer block allocated
+
+  const alloc = (length: number): Float32Array => {
+    if (backing === null) throw new Error('internal: arena used outside its scope');
+    const at = arena.alloc(length * 4);
+    if (at + length * 4 > capacity) {
+      throw new Error(`internal: memory-efficient arena of ${capacity} bytes is too small (needs ${at + length * 4}); the memory plan and the runner disagree`);
+    }
+    const view = backing.subarray(at / 4, at / 4 + length);
+    offsets.set(view, at);
+    blockAllocs?.push(view);
+    return view;
+  };
+  // Views a head holds after their block (materialize): never released during the run.
+  const retained = new WeakSet<Float32Array>();
+  const release = (view: Float32Array): void => {
+    const at = offsets.get(view);
+    if (at === undefined || retained.has(view)) return;
+    offsets.delete(view);
+    arena.free(at);
+  };
+
+  const backend: Backend = {
+    name: `${inner.name}+${memory}`,
+    init: () => inner.init(),
+    conv2d: (...a) => inner.conv2d(...a),
+    depthwiseConv2d: (...a) => inner.depthwiseConv2d(...a),
+    pointwiseConv: (...a) => inner.pointwiseConv(...a),
+    add: (...a) => inner.add(...a),
+    globalAvgPool: (...a) => inner.globalAvgPool(...a),
+    fullyConnected: (...a) => inner.fullyConnected(...a),
+    softmax: (...a) => inner.softmax(...a),
+    resizeBilinear: (...a) => inner.resizeBilinear(...a),
+    concatChannels: (...a) => inner.concatChannels(...a),
+    dispose: () => inner.dispose(),
+    beginScope: () => {
+      if (depth++ > 0) return;
+      arena.reset();
+      tileScratch = fusedBlocks = layerwiseBlocks = 0;
+      if (inner.beginScope && inner.scratch) {
+        inner.beginScope();
+        backing = inner.scratch(capacity / 4);
+      } else {
+        backing = new Float32Array(capacity / 4);
+      }
+    },
+    scratch: (length: number) => alloc(length),
+    endScope: () => {
+      if (--depth > 0) return;
+      backing = null;
+      if (inner.endScope && inner.beginScope) inner.endScope();
+    },
+  };
+
+  registerBlockRunner(backend, (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => {
+    if (backing === null) return null; // outside a scope: the ordinary path
+    const external = !offsets.has(x);
+    if (external) arena.holdExternal(x.byteLength);
+    const track = (name: string, t: Tap): void => {
+      if (materialize.has(name)) retained.add(t.data);
+      keep(name, t);
+    };
+    let y: Float32Array;
+    if (memory === 'efficient' && canFuseBlock(b, materialize)) {
+      y = runFused(b, x, n, weights);
+      track(b.name, { data: y, shape: [n, ...b.outShape] });
+      fusedBlocks++;
+    } else {
+      // Layer by layer inside the arena: the block's intermediates are released when it ends,
+      // except the ones a head reads later (materialize).
+      const made: Float32Array[] = (blockAllocs = []);
+      try {
+        y = runBlockLayerwise(backend, b, x, n, weights, track);
+      } finally {
+        blockAllocs = null;
+      }
+      for (const v of made) if (v !== y) release(v);
+      layerwiseBlocks++;
+    }
+    if (external) arena.releaseExternal(x.byteLength);
+    else release(x);
+    return y;
+  });
+
+  function runFused(b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights): Float32Array {
+    const expand = b.convs[0]!.role === 'expansion' ? b.convs[0]! : null;
+    const dw = b.convs[expand ? 1 : 0]!;
+    const project = b.convs[expand ? 2 : 1]!;
+    const w = (name: string): { w: Float32Array; bias: Float32Array | null } => {
+      const cw = weights.convs.get(name)!;
+      return { w: cw.weight, bias: cw.bias };
+    };
+    const [oh, ow, oc] = b.outShape;
+    const y = alloc(n * oh * ow * oc);
+    const tiling = fusedBlockTiling(b, tileBudget)!;
+    const scratch = alloc(tiling.scratchElements);
+    tileScratch = Math.max(tileScratch, tiling.scratchElements * 4);
+    f32InvertedResidualNhwc(
+      y, x,
+      { expand: expand ? w(expand.name) : null, depthwise: w(dw.name), project: w(project.name) },
+      { n, inC: b.inShape[2], hidden: dw.outC, outC: oc, residual: b.residual },
+      dw.geometry, tiling.rows, scratch, ops,
+    );
+    release(scratch);
+    return y;
+  }
+
+  const stats = (): MemoryStats => ({
+    peakBytes: arena.peakBytes, arenaHighWater: arena.highWater, tileScratchBytes: tileScratch, fusedBlocks, layerwiseBlocks,
+  });
+  return { backend, stats };
+}
+
+/**
+ * Arena bytes the runner reserves for a network: every tensor of its memory plan plus the largest
+ * tile scratch — an upper bound, since the heads' tensors are not released before the run ends.
+ * (Reserved, untouched memory costs address space, not resident pages; the measured peak is the
+ * high-water mark actually used.)
+ */
+export function runnerCapacityBytes(mp: MemoryPlan): number {
+  const tensors = mp.tensors.reduce((s, t) => s + (t.offset < 0 ? 0 : Math.ceil(t.bytes / 64) * 64), 0);
+  const scratch = mp.ops.reduce((s, o) => Math.max(s, Math.ceil(o.scratchBytes / 64) * 64), 0);
+  return tensors + scratch;
+}
+
+/**
+ * The wrapper sized for a network: arena capacity from its memory plan; SSDLite's feature maps
+ * (the expansion of layer 15) are materialised. `batch` is the largest batch it will run.
+ */
+export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: { memory?: MemoryExecution; batch?: number; tileBudgetBytes?: number; materialize?: Iterable<string> } = {}): { backend: Backend; stats: () => MemoryStats } {
+  const memory = options.memory ?? 'efficient';
+  const heads = net.head === 'ssdlite' ? net.plan.featureMaps.map((m) => m.name) : [];
+  const materialize = [...heads, ...(options.materialize ?? [])];
+  const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize });
+  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp), tileBudgetBytes: options.tileBudgetBytes, materialize });
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The file format of the conformance vectors: manifest types, constants, and the deterministic data and JSON helpers every part shares. (Conformance vectors: see ../vectors.ts.) */
+import type { Conv2dGeometry } from '../../../kernels/geometry.js';
+import type { Clamp } from '../../../kernels/clamp.js';
+
+export const VECTORS_MAGIC = 'mobilenetv2-vectors';
+export const VECTORS_FORMAT_VERSION = 1;
+
+export type VectorKernel = 'conv2d' | 'depthwise' | 'pointwise' | 'pad' | 'padding' | 'resize' | 'nms' | 'network';
+export const VECTOR_KERNELS: readonly VectorKernel[] = ['conv2d', 'depthwise', 'pointwise', 'pad', 'padding', 'resize', 'nms', 'network'];
+
+export interface TensorFile {
+  readonly file: string;
+  readonly shape: readonly number[];
+  /** e.g. 'NHWC', 'OHWI [OC, KH, KW, IC]', 'KH KW C', '[OC, IC]', '[C]'. */
+  readonly layout: string;
+}
+
+export interface VectorTolerance {
+  /** 'exact': bit-equal (±0 equal, NaN = NaN); 'bound': |r − e| ≤ bound[i] or ULP distance ≤ ulp. */
+  readonly rule: 'exact' | 'bound';
+  readonly boundFile: string | null;
+  readonly ulp: number;
+  /** Largest element of the bound (absolute). */
+  readonly maxAbs: number;
+  readonly derivation: string;
+}
+
+export interface VectorCase {
+  readonly name: string;
+  readonly kernel: VectorKernel;
+  readonly description: string;
+  readonly tags: readonly string[];
+  /** Everything the kernel needs, explicit (strides, dilations, Pad4, clamp …). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly inputs: Readonly<Record<string, TensorFile>>;
+  readonly expected: TensorFile;
+  readonly tolerance: VectorTolerance;
+}
+
+export interface VectorManifest {
+  readonly magic: typeof VECTORS_MAGIC;
+  readonly format_version: number;
+  readonly generator: string;
+  readonly conventions: Readonly<Record<string, string>>;
+  readonly results: string;
+  readonly cases: readonly VectorCase[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic data.
+
+/** xorshift32 uniform values in [lo, hi), rounded to float32. */
+export function uniform(n: number, seed: number, lo = -2, hi = 2): Float32Array {
+  let s = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = Math.fround(lo + (hi - lo) * (s / 4294967296));
+  }
+  return out;
+}
+
+export const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+export const abs = (x: Float32Array): Float32Array => x.map(Math.abs);
+/** A bound stored as float32, rounded UP so it never gets tighter than derived. */
+export function f32Up(v: number): number {
+  const f = Math.fround(v);
+  return f >= v ? f : Math.fround(v * (1 + 2 ** -22));
+}
+
+/** [min, max] with null for an infinite max (JSON has no Infinity): ReLU is [0, null]. */
+export const clampJson = (c: Clamp | null): [number, number | null] | null => (c === null ? null : [c.min, c.max === Infinity ? null : c.max]);
+export const geomJson = (g: Conv2dGeometry): Record<string, unknown> => ({
+  inH: g.inH, inW: g.inW, kH: g.kH, kW: g.kW, stride: [g.strideH, g.strideW], dilation: [g.dilationH, g.dilationW], pad: g.pad, outH: g.outH, outW: g.outW,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Case builders (in memory).
+
+export interface Tensor { data: Float32Array; shape: number[]; layout: string }
+
+export interface BuiltCase {
+  name: string;
+  kernel: VectorKernel;
+  description: string;
+  tags: string[];
+  params: Record<string, unknown>;
+  inputs: Record<string, Tensor>;
+  expected: Tensor;
+  bound: Float32Array | null;
+  ulp: number;
+  derivation: string;
+  /** Files shared between cases (network weights): path relative to the suite → tensor. */
+  shared?: Map<string, Tensor>;
+}
