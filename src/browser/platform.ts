@@ -118,7 +118,7 @@ async function resolveModel(source: ModelSource, options: ResolveModelOptions): 
     return fetchModel(url, findRegistryEntry(url) ?? null, options);
   }
   if (!isInMemorySource(source)) throw usageError(`unsupported model source: ${describeSource(source)}; expected a URL, a registry name, bytes, a Blob/File or a Response`);
-  const { bytes, name } = await bytesOfSource(source, options.onProgress);
+  const { bytes, name } = await bytesOfSource(source, options.onProgress, 'model');
   const got = await verify(bytes, options.sha256, name);
   return { bytes, path: name, entry: got === null ? null : REGISTRY.find((e) => e.sha256 === got) ?? null };
 }
@@ -178,7 +178,7 @@ async function readImage(input: unknown, options: Parameters<Platform['readImage
     return decodeBytes(bytes, input.headers.get('content-type') ?? '', options.source ?? (input.url || '<response>'), options);
   }
   if (isBlob(input)) {
-    const { bytes, name } = await bytesOfSource(input);
+    const { bytes, name } = await bytesOfSource(input, undefined, 'image');
     return decodeBytes(bytes, input.type, options.source ?? name, options);
   }
   if (typeof input === 'object' && input !== null && 'width' in input && 'height' in input) {

@@ -23,7 +23,8 @@
  * checked against `maxEntryBytes` before anything is inflated, the inflated size must equal the
  * declared one, and the CRC-32 is verified. Errors are MobileNetV2Error FORMAT naming the source.
  */
-import { inflateRawSync } from 'node:zlib';
+// fflate (pure JS, already fast-png's inflater) rather than node:zlib: the same code runs in browsers.
+import { inflateSync } from 'fflate';
 import { formatError, unsupportedError, type MobileNetV2Error } from '../errors.js';
 
 export interface ZipEntry {
@@ -149,8 +150,9 @@ export function openZip(bytes: Uint8Array, source: string, options: { maxEntryBy
         data = raw.slice();
       } else {
         try {
-          // maxOutputLength bounds the allocation even when the declared size lies.
-          data = new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) }));
+          // Output capped at the declared size (checked against maxEntryBytes above); the CRC below
+          // catches a stream that would have inflated to more.
+          data = inflateSync(raw, { out: new Uint8Array(e.size) });
         } catch (err) {
           throw bad(`entry '${name}' does not inflate: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
         }

@@ -25,7 +25,7 @@ async function resolveModel(source: ModelSource, options: ResolveModelOptions): 
     throw usageError(`model URL ${source.href}: Node loads models by registry name or file path; fetch it yourself and pass the Response or its bytes`);
   }
   if (!isInMemorySource(source)) throw usageError(`unsupported model source: ${describeSource(source)}; expected a registry name, a .tflite path, bytes, a Blob or a Response`);
-  const { bytes, name } = await bytesOfSource(source, options.onProgress);
+  const { bytes, name } = await bytesOfSource(source, options.onProgress, 'model');
   const digest = sha256Hex(bytes);
   const resolved = { bytes, path: name, entry: REGISTRY.find((e) => e.sha256 === digest) ?? null };
   checkExpected(resolved, options.sha256, digest);
@@ -48,7 +48,7 @@ export const platform: Platform = {
     }
     if (input instanceof URL && input.protocol === 'file:') return readImageFile(fileURLToPath(input), options);
     if (isInMemorySource(input)) {
-      const { bytes, name } = await bytesOfSource(input);
+      const { bytes, name } = await bytesOfSource(input, undefined, 'image');
       return decodeImage(bytes, options.source ?? name, options);
     }
     throw usageError(`unsupported image input: ${describeSource(input)}; expected a file path, the bytes of a JPEG/PNG/BMP file, a Blob or raw pixels {data, width, height, channels?}`);

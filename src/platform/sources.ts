@@ -61,10 +61,10 @@ export async function readResponse(res: ResponseLike, onProgress?: (loaded: numb
   return bytes;
 }
 
-/** The bytes of an in-memory source and a name for messages. */
-export async function bytesOfSource(source: InMemorySource, onProgress?: (loaded: number, total: number) => void): Promise<{ bytes: Uint8Array; name: string }> {
-  if (source instanceof Uint8Array) return { bytes: source, name: '<bytes>' };
-  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: '<bytes>' };
+/** The bytes of an in-memory source and a name for messages (`what`: 'model', 'image', … names anonymous bytes). */
+export async function bytesOfSource(source: InMemorySource, onProgress?: (loaded: number, total: number) => void, what = 'file'): Promise<{ bytes: Uint8Array; name: string }> {
+  if (source instanceof Uint8Array) return { bytes: source, name: `<${source.byteLength}-byte ${what}>` };
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: `<${source.byteLength}-byte ${what}>` };
   if (isResponse(source)) return { bytes: await readResponse(source, onProgress), name: source.url || '<response>' };
   if (isBlob(source)) {
     const name = typeof (source as { name?: unknown }).name === 'string' ? (source as unknown as { name: string }).name : '<blob>';
