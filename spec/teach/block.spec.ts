@@ -42,6 +42,21 @@ describe.skipIf(!HAVE_SHARED)('teach block (real classifier, cat.bmp)', () => {
     expect(b3.bottleneckBytes).toBe(2 * x);
   });
 
+  it('the whole-network memory plan: Eq. (2) of each layer-wise op is its inputs + outputs; the fused block needs only x + y + its tile scratch', () => {
+    // Shapes from paper Table 2 at 224 (features.3: 56²×24 in and out, expansion 144), float32.
+    const x = 56 * 56 * 24 * 4, e = 56 * 56 * 144 * 4;
+    const lw = b3.memoryPlan.layerwise;
+    expect(lw.map((op) => op.name)).toEqual(['features.3.conv.0', 'features.3.conv.1', 'features.3.conv.3', 'features.3.add']);
+    expect(lw.map((op) => op.eq2Bytes)).toEqual([x + e, e + e, e + x, x + x + x]);
+    // Live across the network ⊇ the op's own tensors (the shortcut's input stays live through the block).
+    for (const op of lw) expect(op.liveBytes).toBeGreaterThanOrEqual(op.eq2Bytes);
+    const fused = b3.memoryPlan.fused!;
+    expect(fused.kind).toBe('bottleneck');
+    expect(fused.eq2Bytes).toBe(x + x + fused.scratchBytes);
+    expect(fused.scratchBytes).toBeGreaterThan(0);
+    expect(fused.scratchBytes).toBeLessThan(e); // the t-times-expanded tensor is never materialised whole
+  });
+
   it('the tensors obey the block: ReLU6 ranges, a signed linear bottleneck, output = input + projection', () => {
     const t = Object.fromEntries(b3.tensors.map((x) => [x.part, x.tap.data]));
     for (const part of ['expansion', 'depthwise']) expect(t[part]!.every((v) => v >= 0 && v <= 6)).toBe(true);

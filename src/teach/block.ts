@@ -10,14 +10,16 @@
  * counts 16-bit floats, half of this). The paper's §5.1 point is the contrast with the block's
  * bottleneck tensors: computing the expansion in slices ("F(x) = Σᵢ (Aᵢ ∘ N ∘ Bᵢ)(x)") only the
  * block's input and output need to exist whole, "as low as |s²k| + |s′²k′| + O(max(s², s′²))".
- * A whole-network memory plan (buffer reuse across blocks) is the companion issue's subject, not
- * this file's.
+ * Beside that, the whole-network memory plan (src/model/memory-plan.ts, paper Eq. (2)) says what is
+ * live across the network while each of the block's ops runs, layer by layer and with the block
+ * fused (the memory-efficient execution of §5.1, row tiles as the runner uses them).
  */
 import type { Backend } from '../backend/backend.js';
 import { forward, type Tap } from '../model/forward.js';
 import type { ConvPlan } from '../model/plan.js';
 import type { MobileNetV2Model } from '../api.js';
 import { unsupportedError, usageError } from '../errors.js';
+import { classifierMemoryPlan, type PlannedOp } from '../model/memory-plan.js';
 import { channelImage, createFigure, figurePng, label } from './plot.js';
 
 export const BYTES_PER_VALUE = 4;
@@ -55,6 +57,8 @@ export interface BlockWalk {
   readonly peakLiveBytes: number;
   /** §5.1: block input + block output only (the bound's leading terms). */
   readonly bottleneckBytes: number;
+  /** From the whole-network memory plan (float32, batch 1): this block's ops layer by layer, and the block as one fused op. */
+  readonly memoryPlan: { readonly layerwise: readonly PlannedOp[]; readonly fused: PlannedOp | null };
   /** The tensors, for drawing: block input, each conv output, block output. */
   readonly tensors: ReadonlyArray<{ readonly name: string; readonly part: string; readonly role: string; readonly tap: Tap }>;
 }
@@ -127,6 +131,10 @@ export async function walkBlock(model: MobileNetV2Model, backend: Backend, image
     inShape: b.inShape, outShape: b.outShape, steps, madds: b.madds, paperMadds, formulaMadds, params: b.params,
     peakLiveBytes: Math.max(...steps.map((s) => s.liveBytes)),
     bottleneckBytes: inBytes + size(b.outShape) * BYTES_PER_VALUE,
+    memoryPlan: {
+      layerwise: classifierMemoryPlan(plan, { execution: 'layerwise' }).ops.filter((op) => op.outputs.some((t) => taps.includes(t) && t !== inputTap)),
+      fused: classifierMemoryPlan(plan, { execution: 'efficient' }).ops.find((op) => op.name === b.name && op.kind === 'bottleneck') ?? null,
+    },
     tensors,
   };
 }
@@ -153,7 +161,13 @@ export function formatBlock(wk: BlockWalk, imageName: (p: string) => string = (p
       `; with the depthwise and projection at the output size${wk.t === 1 ? ' and no expansion (t = 1)' : ''}: ${fmtInt(wk.formulaMadds)}`,
     `params: ${fmtInt(wk.params)} (conv weights + BatchNorm γ, β, torchvision's count)`,
     `memory: layer-wise peak ${kib(wk.peakLiveBytes)}; block input + output alone (§5.1, the expansion computed in slices): ${kib(wk.bottleneckBytes)}`,
-    '(layer-wise live tensors of this block only; buffer reuse across the network is the memory plan\'s job)',
+    '(layer-wise live tensors of this block only; the whole network\'s memory plan follows)',
+    '',
+    'memory plan of the whole network (src/model/memory-plan.ts; float32, batch 1; `mobilenetv2 info --memory` prints every layer):',
+    ...wk.memoryPlan.layerwise.map((op) => `  layer by layer  ${op.name.padEnd(22)} Eq. (2) ${kib(op.eq2Bytes).padStart(11)}   live in the network ${kib(op.liveBytes).padStart(11)}`),
+    ...(wk.memoryPlan.fused
+      ? [`  fused (§5.1)    ${wk.memoryPlan.fused.name.padEnd(22)} Eq. (2) ${kib(wk.memoryPlan.fused.eq2Bytes).padStart(11)}   live in the network ${kib(wk.memoryPlan.fused.liveBytes).padStart(11)}   (tile scratch ${kib(wk.memoryPlan.fused.scratchBytes)}, ${wk.memoryPlan.fused.tileRows} output row${wk.memoryPlan.fused.tileRows === 1 ? '' : 's'} per tile)`]
+      : ['  fused (§5.1)    this block is not fused by the plan']),
   );
   return lines.join('\n');
 }
