@@ -29,7 +29,6 @@ import type { ModelSource, ResolveModelOptions } from './platform/platform.js';
 import { setKernelModuleSource, type KernelModuleSource } from './backend/wasm-module.js';
 import { indexLabels, labelSetForClasses, labelsFor, labelsFromNames, type Labels } from './io/labels.js';
 import { RANDOM_WEIGHTS_MARK } from './io/tflite/export.js';
-import { readTfliteModel } from './io/tflite/model.js';
 import { metadataLabels, readTfliteMetadata, type ModelMetadataInfo, type TfliteMetadata } from './io/tflite/metadata.js';
 import { MobileNetV2Error } from './errors.js';
 import type { Normalization } from './io/image/preprocess.js';
@@ -380,7 +379,7 @@ export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model>
   const resolved = await platform.resolveModel(options.model ?? DEFAULT_CLASSIFIER, options);
   const imported = importTflite(resolved.bytes, resolved.path, { allowNonFinite: options.allowNonFinite });
   const described = describeModel(resolved.bytes, resolved.path, options);
-  if (readTfliteModel(resolved.bytes, resolved.path).description?.includes(RANDOM_WEIGHTS_MARK)) {
+  if (imported.description?.includes(RANDOM_WEIGHTS_MARK)) {
     options.log?.(`warning: ${resolved.entry?.name ?? resolved.path} has RANDOM weights (made by 'mobilenetv2 convert --random-seed'): its outputs recognise nothing`);
   }
   const memory = options.memory ?? MEMORY_DEFAULT;

@@ -45,6 +45,8 @@ export interface ImportedModel {
   readonly outputs: { readonly softmax: boolean; readonly argmax: boolean };
   /** How the graph was recognised, for `info`-like printing. */
   readonly summary: string;
+  /** The file's own description string (TFLite Model.description), e.g. our exporter's RANDOM-weights mark. */
+  readonly description: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

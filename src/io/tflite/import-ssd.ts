@@ -351,5 +351,6 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
     quantized,
     outputs: { softmax: false, argmax: false },
     summary,
+    description: g.model.description,
   };
 }

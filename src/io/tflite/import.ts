@@ -273,5 +273,6 @@ export function importTflite(bytes: Uint8Array, source: string, options: ImportO
     quantized,
     outputs: { softmax: head.softmax, argmax: head.argmax },
     summary,
+    description: model.description,
   };
 }
