@@ -325,7 +325,10 @@ export const REQUANTIZATION_PROFILES = {
     CONV_2D: 'single-rounding', DEPTHWISE_CONV_2D: 'single-rounding', FULLY_CONNECTED: 'single-rounding',
     ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', REQUANTIZE: 'single-rounding',
   },
-  'tflite-wasm': { CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', ADD: 'single-rounding', SOFTMAX: 'tflite-reference' },
+  'tflite-wasm': {
+    CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', FULLY_CONNECTED: 'xnnpack-fp32', ADD: 'single-rounding',
+    MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', REQUANTIZE: 'xnnpack-fp32',
+  },
 } as const satisfies Record<string, Partial<Record<RequantizedOp, Requantization>>>;
 
 export type RequantizationProfile = keyof typeof REQUANTIZATION_PROFILES;

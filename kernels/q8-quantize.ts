@@ -10,12 +10,17 @@
  *                 reference's float→int32 cast is undefined there); NaN is rejected.
  *   q8Dequantize  out[i] = f32(f64(scale) · (x[i] − zp))   — TFLite Dequantize: double product.
  *   q8Requantize  out[i] = clamp(zo + requantize(x[i] − zi, M), dtype range), M = si/so in
- *                 float64 — TFLite Requantize (MultiplyByQuantizedMultiplier).
+ *                 float64 — TFLite Requantize (MultiplyByQuantizedMultiplier), under the
+ *                 requantizer's fixed-point convention. Under 'xnnpack-fp32' it is XNNPACK's
+ *                 CONVERT instead (what the interpreter's delegate runs for a uint8 → uint8
+ *                 QUANTIZE): the float32 scale s = f32(f32(si)/f32(so)) becomes an 8.8
+ *                 fixed-point multiplier m = rint(256·s) (ties to even), and
+ *                 out = clamp((zo·2⁸ + 2⁷ + (x − zi)·m) >> 8) — one rounding, half up.
  *
  *   x, out [L]  (flat; any layout)
  */
 import { checkLength, KernelArgumentError } from './check.js';
-import { q8Range, requantizeAccumulator, roundHalfAwayFromZero, type Requantizer } from './q-requantize.js';
+import { q8Range, requantizeAccumulator, roundHalfAwayFromZero, roundHalfToEven, type Requantizer } from './q-requantize.js';
 import { checkRequantizer, checkZeroPoint, q8TypeOf, type Q8Array } from './q8-check.js';
 
 function checkScale(kernel: string, scale: number): void {
@@ -54,6 +59,15 @@ export function q8Requantize(out: Q8Array, x: Q8Array, length: number, p: { read
   checkZeroPoint('q8-requantize', 'output', p.outputZeroPoint, q8TypeOf(out));
   checkRequantizer('q8-requantize', p.requantizer, 1);
   const [lo, hi] = q8Range(q8TypeOf(out));
+  if (p.requantizer.rounding === 'xnnpack-fp32') {
+    const m = roundHalfToEven(Math.fround(256 * p.requantizer.scale[0]!));
+    const bias = p.outputZeroPoint * 256 + 128;
+    for (let i = 0; i < length; i++) {
+      const v = Math.floor((bias + (x[i]! - p.inputZeroPoint) * m) / 256);
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+    return;
+  }
   for (let i = 0; i < length; i++) {
     const v = (requantizeAccumulator(x[i]! - p.inputZeroPoint, p.requantizer, 0) + p.outputZeroPoint) | 0;
     out[i] = v < lo ? lo : v > hi ? hi : v;

@@ -46,3 +46,24 @@ export function withFloatValue(bytes: Uint8Array, tensorIndex: number, element: 
   view.setFloat32(data.pos + 4 * element, value, true);
   return copy;
 }
+
+/**
+ * Test-only: a copy of the file whose subgraph outputs are `tensorIndices` (any intermediate
+ * tensors), so one interpreter run exposes them all. The new outputs vector is appended at the end
+ * of the file (FlatBuffers offsets point forward, so the subgraph's field can point there); the
+ * operators, weights and quantization are untouched.
+ */
+export function withGraphOutputs(bytes: Uint8Array, tensorIndices: readonly number[]): Uint8Array {
+  const fb = new FlatBufferReader(bytes, 'patch');
+  const sg = fb.root('model').vector(2, 'subgraphs', 4)!.table(0);
+  const field = sg.field(2, 4, 'outputs');
+  if (field < 0) throw new Error('withGraphOutputs: the subgraph has no outputs field');
+  const start = (bytes.length + 3) & ~3;
+  const copy = new Uint8Array(start + 4 + 4 * tensorIndices.length);
+  copy.set(bytes);
+  const view = new DataView(copy.buffer);
+  view.setUint32(start, tensorIndices.length, true);
+  tensorIndices.forEach((t, i) => view.setInt32(start + 4 + 4 * i, t, true));
+  view.setUint32(field, start - field, true);
+  return copy;
+}

@@ -278,9 +278,9 @@ export function deeplabStep<T>(ctx: RunContext<T>, plan: DeeplabPlan, features: 
   const mode: ResizeMode = upsampling;
 
   // Image-level features: global context, broadcast back over the map.
-  const pooled = ctx.keep('head.image_pooling.pool', ops.globalAvgPool(x, { n, h, w, c }), [n, 1, 1, c]);
+  const pooled = ctx.keep('head.image_pooling.pool', ops.globalAvgPool(x, { n, h, w, c }, 'head.image_pooling.pool'), [n, 1, 1, c]);
   const pooledFeatures = ctx.keep('head.image_pooling', ops.conv(plan.imagePooling, pooled.data), [n, 1, 1, D]);
-  const poolingUp = ops.resizeBilinear(pooledFeatures.data, { n, inH: 1, inW: 1, c: D, outH: h, outW: w }, mode);
+  const poolingUp = ops.resizeBilinear(pooledFeatures.data, { n, inH: 1, inW: 1, c: D, outH: h, outW: w }, mode, 'head.image_pooling.upsampled');
   const branchOut = new Map<string, T>([['head.image_pooling.upsampled', poolingUp]]);
   ctx.keep('head.image_pooling.upsampled', poolingUp, [n, h, w, D]);
 
@@ -297,29 +297,34 @@ export function deeplabStep<T>(ctx: RunContext<T>, plan: DeeplabPlan, features: 
   }
 
   const parts = plan.concatBranches.map((name) => ({ data: branchOut.get(name)!, channels: D }));
-  const concat = ctx.keep('head.concat', ops.concatChannels(parts, n * h * w), [n, h, w, D * parts.length]);
+  const concat = ctx.keep('head.concat', ops.concatChannels(parts, n * h * w, 'head.concat'), [n, h, w, D * parts.length]);
   const projected = ctx.keep(plan.projection.name, ops.conv(plan.projection, concat.data), [n, h, w, D]);
   const featureLogits = ctx.keep(plan.logits.name, ops.conv(plan.logits, projected.data), [n, h, w, K]);
 
   // The final (largest) tensor is written straight into ordinary memory: it is returned.
-  const logits: Tap<T> = { data: ops.resizeBilinear(featureLogits.data, { n, inH: h, inW: w, c: K, outH: H, outW: W }, mode, true), shape: [n, H, W, K] };
+  const logits: Tap<T> = { data: ops.resizeBilinear(featureLogits.data, { n, inH: h, inW: w, c: K, outH: H, outW: W }, mode, DEEPLAB_OUTPUT_TAP, true), shape: [n, H, W, K] };
   ctx.keepOwned(DEEPLAB_OUTPUT_TAP, logits);
   return { logits, featureLogits: ctx.own(plan.logits.name, featureLogits) };
 }
 
-/** Mobile DeepLabv3 as a head of the runner. */
-export const DEEPLAB_HEAD: Head<DeeplabPlan, DeeplabOutput> = {
-  backbone: (plan) => plan.backbone,
-  taps: (plan) => plan.taps,
-  resolveTap: resolveDeeplabTap,
-  unknownTap: (plan, t) =>
-    `unknown tap '${t}'; this DeepLab network has ${plan.taps.length} taps: input, features.0 … features.17, ${plan.taps.slice(plan.backbone.taps.length).join(', ')}`,
-  checkWeights: (plan, weights) => {
-    checkDeeplabWeights(plan, weights);
-    checkWeights(plan.backbone, weights);
-  },
-  run: deeplabStep,
-};
+/** Mobile DeepLabv3 as a head of the runner, on arithmetic T. */
+export function deeplabHead<T>(): Head<DeeplabPlan, DeeplabOutput<T>, T> {
+  return {
+    backbone: (plan) => plan.backbone,
+    taps: (plan) => plan.taps,
+    resolveTap: resolveDeeplabTap,
+    unknownTap: (plan, t) =>
+      `unknown tap '${t}'; this DeepLab network has ${plan.taps.length} taps: input, features.0 … features.17, ${plan.taps.slice(plan.backbone.taps.length).join(', ')}`,
+    checkWeights: (plan, weights) => {
+      checkDeeplabWeights(plan, weights);
+      checkWeights(plan.backbone, weights);
+    },
+    run: deeplabStep,
+  };
+}
+
+/** Mobile DeepLabv3 on the float arithmetic. */
+export const DEEPLAB_HEAD: Head<DeeplabPlan, DeeplabOutput> = deeplabHead<Float32Array>();
 
 /**
  * Runs Mobile DeepLabv3 on a batch. Every op goes through the Backend.

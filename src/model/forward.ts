@@ -33,22 +33,27 @@ export function classifierStep<T>(ctx: RunContext<T>, plan: MobileNetV2Plan, fea
   if (plan.taps.includes('pool')) {
     const [h, w, c] = plan.blocks[plan.blocks.length - 1]!.outShape;
     const n = ctx.n;
-    out = ctx.keep('pool', ctx.ops.globalAvgPool(features.data, { n, h, w, c }), [n, c]);
-    if (plan.classifier) out = ctx.keep('classifier', ctx.ops.fullyConnected(out.data, plan.classifier), [n, plan.classifier.classes]);
+    out = ctx.keep('pool', ctx.ops.globalAvgPool(features.data, { n, h, w, c }, 'pool'), [n, c]);
+    if (plan.classifier) out = ctx.keep('classifier', ctx.ops.fullyConnected(out.data, plan.classifier, 'classifier'), [n, plan.classifier.classes]);
   }
   return ctx.own(plan.output, out);
 }
 
-/** The MobileNetV2 network itself as a head: the backbone, then pool and classifier when the plan has them. */
-export const CLASSIFIER_HEAD: Head<MobileNetV2Plan, Tap> = {
-  backbone: (plan) => plan,
-  taps: (plan) => plan.taps,
-  resolveTap: (_plan, name) => resolveTapName(name),
-  unknownTap: (plan, name) =>
-    `unknown tap '${name}'; this network has ${plan.taps.length} taps: ${plan.taps[0]}, ${plan.taps[1]}, … ${plan.taps[plan.taps.length - 1]}`,
-  checkWeights: (plan, weights) => checkWeights(plan, weights),
-  run: classifierStep,
-};
+/** The MobileNetV2 network itself as a head on arithmetic T: the backbone, then pool and classifier when the plan has them. */
+export function classifierHead<T>(): Head<MobileNetV2Plan, Tap<T>, T> {
+  return {
+    backbone: (plan) => plan,
+    taps: (plan) => plan.taps,
+    resolveTap: (_plan, name) => resolveTapName(name),
+    unknownTap: (plan, name) =>
+      `unknown tap '${name}'; this network has ${plan.taps.length} taps: ${plan.taps[0]}, ${plan.taps[1]}, … ${plan.taps[plan.taps.length - 1]}`,
+    checkWeights: (plan, weights) => checkWeights(plan, weights),
+    run: classifierStep,
+  };
+}
+
+/** The classifier head on the float arithmetic. */
+export const CLASSIFIER_HEAD: Head<MobileNetV2Plan, Tap> = classifierHead<Float32Array>();
 
 /** Which tap names to keep, canonicalised; unknown names are a usage error listing what exists. */
 export function selectTaps(plan: MobileNetV2Plan, taps: ForwardOptions['taps']): Set<string> {

@@ -31,10 +31,10 @@ export interface RunOptions {
   taps?: 'all' | readonly string[];
 }
 
-export interface NetworkResult<R> {
+export interface NetworkResult<R, T = Float32Array> {
   /** What the head returns (logits, box encodings and class logits, class maps…). */
   readonly output: R;
-  readonly taps: ReadonlyMap<string, Tap>;
+  readonly taps: ReadonlyMap<string, Tap<T>>;
 }
 
 export function activationClamp(a: Activation): Clamp | null {
@@ -80,16 +80,16 @@ export function withScope<T>(backend: Backend, fn: () => T): T {
 export interface NetworkOps<T> {
   /** One conv of the plan (BN folded, activation fused): x [N, H, W, inC] → [N, OH, OW, outC]. */
   conv(c: ConvPlan, x: T): T;
-  /** The inverted-residual shortcut a + b, in a fresh buffer (the operands stay intact as taps). */
-  add(a: T, b: T): T;
-  /** x [N, H, W, C] → [N, C]. */
-  globalAvgPool(x: T, dims: PoolDims): T;
+  /** The inverted-residual shortcut a + b of block `name`, in a fresh buffer (the operands stay intact as taps). */
+  add(a: T, b: T, name: string): T;
+  /** x [N, H, W, C] → [N, C]; `name` is the step's tap name (an integer arithmetic finds its output quantization by it). */
+  globalAvgPool(x: T, dims: PoolDims, name: string): T;
   /** The classifier: x [N, inC] → logits [N, classes]. */
-  fullyConnected(x: T, classifier: { readonly inC: number; readonly classes: number }): T;
+  fullyConnected(x: T, classifier: { readonly inC: number; readonly classes: number }, name: string): T;
   /** Bilinear resize; `owned` puts the result in ordinary memory (it is returned to the caller). */
-  resizeBilinear(x: T, dims: ResizeDims, mode: ResizeMode, owned?: boolean): T;
+  resizeBilinear(x: T, dims: ResizeDims, mode: ResizeMode, name: string, owned?: boolean): T;
   /** Channel concatenation of NHWC tensors of `pixels` = N·H·W each. */
-  concatChannels(parts: readonly { readonly data: T; readonly channels: number }[], pixels: number): T;
+  concatChannels(parts: readonly { readonly data: T; readonly channels: number }[], pixels: number, name: string): T;
   /** A zero-filled tensor in ordinary memory (outputs assembled by the head). */
   output(length: number): T;
   /** dst[offset …] = src (both flat). */
@@ -142,7 +142,7 @@ export function floatOps(backend: Backend, weights: MobileNetV2Weights, n: numbe
       backend.fullyConnected(logits, x, cw.weight, cw.bias, { n, inC: cls.inC, outC: cls.classes }, null);
       return logits;
     },
-    resizeBilinear: (x, dims, mode, owned = false) => {
+    resizeBilinear: (x, dims, mode, _name, owned = false) => {
       const out = owned ? new Float32Array(dims.n * dims.outH * dims.outW * dims.c) : allocate(backend, dims.n * dims.outH * dims.outW * dims.c);
       backend.resizeBilinear(out, x, dims, mode);
       return out;
@@ -168,7 +168,7 @@ export function runBlockOps<T>(ops: NetworkOps<T>, b: BlockPlan, x: T, n: number
     if (c.name !== b.name) keep(c.name, { data: y, shape: [n, c.geometry.outH, c.geometry.outW, c.outC] });
   }
   // Inverted residual: the shortcut joins the two thin (bottleneck) tensors.
-  if (b.residual) y = ops.add(y, x);
+  if (b.residual) y = ops.add(y, x, b.name);
   if (b.complete) keep(b.name, { data: y, shape: [n, ...b.outShape] });
   return y;
 }
@@ -214,8 +214,12 @@ export interface RunContext<T> {
   keepOwned(name: string, t: Tap<T>): void;
 }
 
-/** A head: the plan-specific part of a network. P is its plan type, R what it returns. */
-export interface Head<P, R> {
+/**
+ * A head: the plan-specific part of a network. P is its plan type, R what it returns, T the tensor
+ * type of the arithmetic it runs on (the head steps are generic; `classifierHead<T>()` etc. give a
+ * head for any arithmetic, and the float ones are the exported constants).
+ */
+export interface Head<P, R, T = Float32Array> {
   /** The MobileNetV2 backbone the head sits on. */
   backbone(plan: P): MobileNetV2Plan;
   /** Every tap of the whole network, in execution order. */
@@ -230,12 +234,12 @@ export interface Head<P, R> {
   alwaysKeep?(plan: P): Iterable<string>;
   /** Intermediate results the head reads back by name (SSD's feature maps and extra layers). */
   reads?(plan: P): Iterable<string>;
-  /** The head step on the float arithmetic, from the backbone's last output. */
-  run(ctx: RunContext<Float32Array>, plan: P, features: Tap): R;
+  /** The head step, from the backbone's last output. */
+  run(ctx: RunContext<T>, plan: P, features: Tap<T>): R;
 }
 
 /** Validates that `input` is NHWC [N, H, W, 3] for this backbone and returns N. */
-export function checkInput(plan: MobileNetV2Plan, input: Float32Array, shape: readonly number[]): number {
+export function checkInput(plan: MobileNetV2Plan, input: { readonly length: number }, shape: readonly number[]): number {
   const { inputH, inputW } = plan.options;
   if (shape.length !== 4 || shape[1] !== inputH || shape[2] !== inputW || shape[3] !== 3 || !(shape[0]! >= 1)) {
     throw shapeError(`input has shape ${fmtShape(shape)}, expected NHWC [N, ${inputH}, ${inputW}, 3] with N ≥ 1`);
@@ -248,7 +252,7 @@ export function checkInput(plan: MobileNetV2Plan, input: Float32Array, shape: re
 }
 
 /** Which tap names to keep, canonicalised; unknown names are a usage error worded by the head. */
-export function selectHeadTaps<P>(head: Head<P, unknown>, plan: P, taps: RunOptions['taps']): Set<string> {
+export function selectHeadTaps<P>(head: Head<P, unknown, never>, plan: P, taps: RunOptions['taps']): Set<string> {
   const all = head.taps(plan);
   const chosen = new Set<string>(head.alwaysKeep?.(plan) ?? []);
   if (taps === undefined) return chosen;
@@ -265,6 +269,33 @@ export function selectHeadTaps<P>(head: Head<P, unknown>, plan: P, taps: RunOpti
 }
 
 /**
+ * An arithmetic the runner can run a network on: its per-op steps (NetworkOps) for a batch of n,
+ * how a whole block runs (the float one may fuse it), and its working memory.
+ */
+export interface Arithmetic<T> {
+  /** 'float' or 'integer' (recorded in results). */
+  readonly name: string;
+  ops(n: number): NetworkOps<T>;
+  /** Runs one backbone block; `keep` receives every intermediate result. */
+  block(b: BlockPlan, x: T, n: number, keep: (name: string, t: Tap<T>) => void): T;
+  /**
+   * Runs `fn` in the arithmetic's working memory. `scoped` tells whether results there are views
+   * that must be copied (ops.copy) to outlive the run.
+   */
+  within<R>(fn: (scoped: boolean) => R): R;
+}
+
+/** The float arithmetic on a backend: its zero-copy scope, fused blocks where registered. */
+export function floatArithmetic(backend: Backend, weights: MobileNetV2Weights): Arithmetic<Float32Array> {
+  return {
+    name: 'float',
+    ops: (n) => floatOps(backend, weights, n),
+    block: (b, x, n, keep) => runBlock(backend, b, x, n, weights, keep),
+    within: (fn) => withScope(backend, () => fn(inScope(backend))),
+  };
+}
+
+/**
  * Runs backbone and head on a batch: checks, tap selection, the zero-copy scope and copy-out.
  * @param input NHWC [N, H, W, 3], already preprocessed.
  */
@@ -272,30 +303,40 @@ export function runHead<P, R>(
   backend: Backend, head: Head<P, R>, plan: P, weights: MobileNetV2Weights, input: Tap, options: RunOptions = {},
 ): NetworkResult<R> {
   head.checkWeights(plan, weights);
+  return runWith(floatArithmetic(backend, weights), head, plan, input, options);
+}
+
+/**
+ * The runner proper, on any arithmetic (weights already checked by the caller): input check, tap
+ * selection, working memory and copy-out, the backbone blocks, then the head step.
+ */
+export function runWith<P, R, T>(
+  arithmetic: Arithmetic<T>, head: Head<P, R, T>, plan: P, input: Tap<T>, options: RunOptions = {},
+): NetworkResult<R, T> {
   const backbone = head.backbone(plan);
-  const n = checkInput(backbone, input.data, input.shape);
-  const wanted = selectHeadTaps(head, plan, options.taps);
+  const inputOps = arithmetic.ops(1);
+  const n = checkInput(backbone, { length: inputOps.length(input.data) }, input.shape);
+  const wanted = selectHeadTaps(head as Head<P, unknown, never>, plan, options.taps);
   const reads = new Set(head.reads?.(plan) ?? []);
-  return withScope(backend, () => {
+  return arithmetic.within((scoped) => {
     // Inside a zero-copy scope every intermediate is backend memory: what is kept is copied out.
-    const scoped = inScope(backend);
-    const taps = new Map<string, Tap>();
-    const buffers = new Map<string, Float32Array>();
-    const ops = floatOps(backend, weights, n);
-    const ctx: RunContext<Float32Array> = {
+    const taps = new Map<string, Tap<T>>();
+    const buffers = new Map<string, T>();
+    const ops = arithmetic.ops(n);
+    const ctx: RunContext<T> = {
       ops, n,
       keep: (name, data, shape) => {
-        const t: Tap = { data, shape };
-        if (wanted.has(name)) taps.set(name, scoped ? { data: data.slice(), shape } : t);
+        const t: Tap<T> = { data, shape };
+        if (wanted.has(name)) taps.set(name, scoped ? { data: ops.copy(data), shape } : t);
         if (reads.has(name)) buffers.set(name, data);
         return t;
       },
       read: (name) => {
         const b = buffers.get(name);
-        if (!b) throw new Error(`internal: the head reads ${name}, which was not computed`);
+        if (b === undefined) throw new Error(`internal: the head reads ${name}, which was not computed`);
         return b;
       },
-      own: (name, t) => (scoped ? (taps.get(name) ?? { data: t.data.slice(), shape: t.shape }) : t),
+      own: (name, t) => (scoped ? (taps.get(name) ?? { data: ops.copy(t.data), shape: t.shape }) : t),
       wants: (name) => wanted.has(name),
       keepOwned: (name, t) => {
         if (wanted.has(name)) taps.set(name, t);
@@ -303,7 +344,7 @@ export function runHead<P, R>(
     };
     let features = ctx.keep('input', input.data, [...input.shape]);
     for (const b of backbone.blocks) {
-      runBlock(backend, b, features.data, n, weights, (name, t) => {
+      arithmetic.block(b, features.data, n, (name, t) => {
         features = ctx.keep(name, t.data, t.shape);
       });
     }

@@ -382,18 +382,23 @@ export function ssdliteStep<T>(ctx: RunContext<T>, plan: SsdlitePlan): SsdlitePr
   return { boxEncodings, classLogits };
 }
 
-/** SSDLite as a head of the runner; its six feature maps are always kept. */
-export const SSDLITE_HEAD: Head<SsdlitePlan, SsdlitePredictions> = {
-  backbone: (plan) => plan.backbone,
-  taps: (plan) => plan.taps,
-  resolveTap: resolveSsdliteTapName,
-  unknownTap: (_plan, t) =>
-    `unknown tap '${t}'; SSDLite taps are backbone taps (features.0 … features.18, layer_15/expansion_output, …), extra.K.J, head.box.I.J, head.class.I.J, or their TF OD API scopes`,
-  checkWeights: (plan, weights) => checkSsdliteWeights(plan, weights),
-  alwaysKeep: (plan) => plan.featureMaps.map((m) => m.name),
-  reads: (plan) => plan.head.map((c) => c.input),
-  run: (ctx, plan) => ssdliteStep(ctx, plan),
-};
+/** SSDLite as a head of the runner on arithmetic T; its six feature maps are always kept. */
+export function ssdliteHead<T>(): Head<SsdlitePlan, SsdlitePredictions<T>, T> {
+  return {
+    backbone: (plan) => plan.backbone,
+    taps: (plan) => plan.taps,
+    resolveTap: resolveSsdliteTapName,
+    unknownTap: (_plan, t) =>
+      `unknown tap '${t}'; SSDLite taps are backbone taps (features.0 … features.18, layer_15/expansion_output, …), extra.K.J, head.box.I.J, head.class.I.J, or their TF OD API scopes`,
+    checkWeights: (plan, weights) => checkSsdliteWeights(plan, weights),
+    alwaysKeep: (plan) => plan.featureMaps.map((m) => m.name),
+    reads: (plan) => plan.head.map((c) => c.input),
+    run: (ctx, plan) => ssdliteStep(ctx, plan),
+  };
+}
+
+/** SSDLite on the float arithmetic. */
+export const SSDLITE_HEAD: Head<SsdlitePlan, SsdlitePredictions> = ssdliteHead<Float32Array>();
 
 /**
  * Runs backbone, extra layers and predictors on a batch.

@@ -15,6 +15,7 @@ import type { MobileNetV2Weights } from '../../model/weights.js';
 import type { DeeplabPlan } from '../../model/deeplab.js';
 import type { SsdlitePlan } from '../../model/ssdlite.js';
 import type { SsdAnchors } from '../../model/ssd/anchors.js';
+import type { IntegerNetwork } from '../../model/integer.js';
 import { fmtShape, formatError, unsupportedError, valueError } from '../../errors.js';
 
 export type ImportedHead = 'classifier' | 'features' | 'deeplab' | 'ssdlite';
@@ -41,6 +42,11 @@ export interface ImportedModel {
   readonly input: ImportedInput;
   /** Weights were stored quantized (uint8/int8) and dequantized on import. */
   readonly quantized: boolean;
+  /**
+   * The file's integer network (8-bit weights, int32 biases, every tensor's quantization by step
+   * name) for the integer arithmetic; null for float files and for SSD detectors (not yet run in integer).
+   */
+  readonly integer: IntegerNetwork | null;
   /** What the file's graph ends with after the logits (the float path always returns logits). */
   readonly outputs: { readonly softmax: boolean; readonly argmax: boolean };
   /** How the graph was recognised, for `info`-like printing. */
@@ -264,6 +270,10 @@ export interface MatchedConv {
 export interface BackboneMatch {
   plan: MobileNetV2Plan;
   convs: MatchedConv[];
+  /** The shortcut ADD of each residual block, by block name. */
+  adds: Array<{ name: string; op: TfliteOperator }>;
+  /** The tensor that ends each block (its ADD, or its projection). */
+  blockOutputs: Map<string, number>;
   usedOps: Set<number>;
   output: number;
   complete: boolean; // reached features.18
@@ -328,6 +338,8 @@ export function checkConvOp(g: Graph, op: TfliteOperator, c: ConvPlan, expectedI
 export function walkBackbone(g: Graph, plan: MobileNetV2Plan, input: number, exclude: ReadonlySet<number> = new Set()): BackboneMatch | Mismatch {
   let cur = input;
   const convs: MatchedConv[] = [];
+  const adds: Array<{ name: string; op: TfliteOperator }> = [];
+  const blockOutputs = new Map<string, number>();
   const usedOps = new Set<number>();
   let blocksDone = 0;
   for (const b of plan.blocks) {
@@ -352,7 +364,7 @@ export function walkBackbone(g: Graph, plan: MobileNetV2Plan, input: number, exc
       }
       if (!matched) {
         // The backbone may legitimately end after features.17 (DeepLab's "V2*" feature map).
-        if (b.index === 18 && blocksDone === 18) return { plan, convs, usedOps, output: cur, complete: false };
+        if (b.index === 18 && blocksDone === 18) return { plan, convs, adds, blockOutputs, usedOps, output: cur, complete: false };
         return new Mismatch(problem ?? `${c.name}: no matching operator`, convs.length);
       }
       usedOps.add(matched.op.index);
@@ -369,11 +381,13 @@ export function walkBackbone(g: Graph, plan: MobileNetV2Plan, input: number, exc
       const o = add.options;
       if (o && o.kind === 'Add' && o.fusedActivation !== 'NONE') return new Mismatch(`${g.describe(add)}: fused activation ${o.fusedActivation} on the shortcut, expected NONE (linear bottleneck)`, convs.length);
       usedOps.add(add.index);
+      adds.push({ name: b.name, op: add });
       cur = add.outputs[0]!;
     }
+    blockOutputs.set(b.name, cur);
     blocksDone++;
   }
-  return { plan, convs, usedOps, output: cur, complete: true };
+  return { plan, convs, adds, blockOutputs, usedOps, output: cur, complete: true };
 }
 
 export interface ImportedSsdlite {

@@ -349,6 +349,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
     weights: { convs: weights, classifier: null },
     input,
     quantized,
+    integer: null,
     outputs: { softmax: false, argmax: false },
     summary,
     description: g.model.description,

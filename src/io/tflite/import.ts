@@ -25,6 +25,8 @@ import type { ConvWeights } from '../../model/weights.js';
 import { buildDeeplabPlan, type DeeplabPlan } from '../../model/deeplab.js';
 import { fmtShape, formatError, unsupportedError } from '../../errors.js';
 import { importSsdlite, isSsdGraph } from './import-ssd.js';
+import { integerNetwork, type IntegerParts } from './import-integer.js';
+import { DEEPLAB_OUTPUT_TAP } from '../../model/deeplab.js';
 import {
   Graph, Mismatch, checkQuantization, walkBackbone, weightAndBias,
   type BackboneMatch, type ImportOptions, type ImportedHead, type ImportedInput, type ImportedModel,
@@ -74,6 +76,8 @@ function matchBackbone(g: Graph, h: number, w: number, input: number): BackboneM
 
 interface HeadMatch {
   head: ImportedHead;
+  /** The head's operators under their step names, for the integer view (import-integer.ts). */
+  steps: Pick<IntegerParts, 'convs' | 'pools' | 'others' | 'softmax'>;
   classes: number;
   extraConvs: Map<string, ConvWeights>;
   classifier: { weight: Float32Array; bias: Float32Array } | null;
@@ -111,17 +115,19 @@ function matchClassifier(g: Graph, features: number, channels: number): HeadMatc
   g.used.add(next.index);
   const classifier = weightAndBias(g, next, classes);
   cur = next.outputs[0]!;
-  let softmax = false;
+  const fc = next;
+  let softmax: TfliteOperator | null = null;
   for (let op = g.readers(cur)[0]; op; op = g.readers(cur)[0]) {
     if (isReshapeLike(op)) { g.used.add(op.index); cur = op.outputs[0]!; continue; }
     if (op.builtinCode === BuiltinOperator.SOFTMAX && !softmax) {
       const beta = op.options?.kind === 'Softmax' ? op.options.beta : 1;
       if (beta !== 1) return `${g.describe(op)}: softmax β = ${beta}, expected 1`;
-      g.used.add(op.index); softmax = true; cur = op.outputs[0]!; continue;
+      g.used.add(op.index); softmax = op; cur = op.outputs[0]!; continue;
     }
     return `${g.describe(op)}: unexpected after the classifier`;
   }
-  return { head: 'classifier', classes, extraConvs: new Map(), classifier, deeplab: null, softmax, argmax: false };
+  const steps = { convs: [{ name: 'classifier', op: fc }], pools: [{ name: 'pool', op: pool }], others: [], softmax };
+  return { head: 'classifier', steps, classes, extraConvs: new Map(), classifier, deeplab: null, softmax: softmax !== null, argmax: false };
 }
 
 /** Mobile DeepLabv3 (paper-facts §4.2): [image pooling → 1×1 → upsample] ‖ [1×1] → concat → 1×1 → logits → resize. */
@@ -201,7 +207,14 @@ function matchDeeplab(g: Graph, bb: BackboneMatch, h: number, w: number): HeadMa
     extraConvs.set(c.name, weightAndBias(g, op, c.outC));
   }
   for (const op of [pool, poolConv, upsample, concat, aspp0, projection, logits, ...pending]) g.used.add(op.index);
-  return { head: 'deeplab', classes, extraConvs, classifier: null, deeplab, softmax: false, argmax };
+  const lastResize = [...pending].reverse().find((op) => op.builtinCode === BuiltinOperator.RESIZE_BILINEAR);
+  const steps = {
+    convs: headOps.map(([c, op]) => ({ name: c.name, op })),
+    pools: [{ name: 'head.image_pooling.pool', op: pool }],
+    others: [{ name: 'head.image_pooling.upsampled', op: upsample }, { name: 'head.concat', op: concat }, ...(lastResize ? [{ name: DEEPLAB_OUTPUT_TAP, op: lastResize }] : [])],
+    softmax: null,
+  };
+  return { head: 'deeplab', steps, classes, extraConvs, classifier: null, deeplab, softmax: false, argmax };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +255,7 @@ export function importTflite(bytes: Uint8Array, source: string, options: ImportO
   const lastC = bb.convs[bb.convs.length - 1]!.plan.outC;
   let head: HeadMatch | string;
   if (sg.outputs.map((t) => g.resolve(t)).includes(g.resolve(bb.output)) && g.readers(bb.output).length === 0) {
-    head = { head: 'features', classes: 0, extraConvs: new Map(), classifier: null, deeplab: null, softmax: false, argmax: false };
+    head = { head: 'features', steps: { convs: [], pools: [], others: [], softmax: null }, classes: 0, extraConvs: new Map(), classifier: null, deeplab: null, softmax: false, argmax: false };
   } else if (bb.complete) {
     head = matchClassifier(g, bb.output, lastC);
   } else {
@@ -263,6 +276,11 @@ export function importTflite(bytes: Uint8Array, source: string, options: ImportO
   const weightTypes = new Set(bb.convs.map((m) => g.tensor(m.op.inputs[1]!).type));
   const quantized = weightTypes.has('UINT8') || weightTypes.has('INT8');
 
+  const integer = quantized ? integerNetwork(g, sg.inputs[0]!, {
+    convs: [...bb.convs.map((m) => ({ name: m.plan.name, op: m.op })), ...head.steps.convs],
+    adds: bb.adds, pools: head.steps.pools, others: head.steps.others, softmax: head.steps.softmax, blockOutputs: bb.blockOutputs,
+  }) : null;
+
   const summary = `MobileNetV2 width ${o.width}${o.divisor !== 8 ? ` (channel divisor ${o.divisor})` : ''}, ${h}×${w}, output stride ${o.outputStride}, ` +
     `${head.head === 'classifier' ? `classifier with ${head.classes} classes` : head.head === 'deeplab' ? `Mobile DeepLabv3 head, ${head.classes} classes` : 'features only'}, ` +
     `${quantized ? `${[...weightTypes].join('/')} weights dequantized` : 'float weights'}, ${o.padding === 'tf-same' ? 'TF SAME padding' : 'symmetric padding (explicit PAD operators)'}`;
@@ -271,6 +289,7 @@ export function importTflite(bytes: Uint8Array, source: string, options: ImportO
     weights: { convs, classifier: head.classifier },
     input,
     quantized,
+    integer,
     outputs: { softmax: head.softmax, argmax: head.argmax },
     summary,
     description: model.description,

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The integer arithmetic: a quantized MobileNetV2 (uint8 per-tensor, or int8 with per-channel
+ * weights) run as TensorFlow Lite runs it, every tensor an 8-bit array with its own scale and zero
+ * point (real = scale·(q − zeroPoint)), every layer an integer kernel of kernels/q8-*.ts with int32
+ * accumulation and the requantization convention of its operator (kernels/q-requantize.ts).
+ *
+ * It is the same runner and the same head steps as the float path (runner.ts `runWith`): only the
+ * per-op steps (NetworkOps<QTensor>) differ. Which quantization each step produces comes from the
+ * file (`IntegerNetwork`, filled by src/io/tflite/import.ts), looked up by the step's tap name.
+ *
+ *   QTensor  { data: Uint8Array | Int8Array, scale, zeroPoint }   NHWC like the float tensors
+ */
+import type { BlockPlan, ConvPlan } from './plan.js';
+import type { Arithmetic, NetworkOps, Tap } from './runner.js';
+import { runBlockOps } from './runner.js';
+import type { Q8Backend } from '../backend/q8-backend.js';
+import { conv2dGeometry } from '../../kernels/geometry.js';
+import {
+  convRequantizer, fixedPointRequantizer, quantizedActivationRange, REQUANTIZATION_PROFILES,
+  type QuantizedActivation, type Requantization, type RequantizationProfile, type RequantizedOp, type Requantizer,
+} from '../../kernels/q-requantize.js';
+import { addRequantization, type Q8AddParams } from '../../kernels/q8-add.js';
+import { q8AvgPool2dNhwc, meanRequantization, q8MeanHwNhwc } from '../../kernels/q8-avgpool-nhwc.js';
+import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
+import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
+import { q8Requantize } from '../../kernels/q8-quantize.js';
+import type { Q8Array } from '../../kernels/q8-check.js';
+import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
+import { q8Range } from '../../kernels/q-requantize.js';
+import { unsupportedError } from '../errors.js';
+
+/** real = scale·(q − zeroPoint). */
+export interface QuantParams {
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/** An 8-bit activation tensor with its quantization (shapes travel beside it, as for float tensors). */
+export interface QTensor extends QuantParams {
+  readonly data: Q8Array;
+}
+
+/** The TFLite operators whose integer arithmetic the integer path reproduces. */
+export type IntegerConvOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED';
+
+/** One conv-like layer as the file stores it. */
+export interface IntegerConv {
+  readonly op: IntegerConvOp;
+  /** conv OHWI [OC, KH, KW, IC]; depthwise [1, KH, KW, C]; fully connected / 1×1 [OC, IC]. */
+  readonly weight: Q8Array;
+  /** One scale (uint8, per tensor) or one per output channel (int8). */
+  readonly weightScales: readonly number[];
+  /** uint8: the weights' zero point; int8: 0. */
+  readonly weightZeroPoint: number;
+  /** int32, scale = input scale × weight scale[oc], zero point 0. */
+  readonly bias: Int32Array | null;
+  readonly input: QuantParams;
+  readonly output: QuantParams;
+}
+
+/** How the global average pool is stored: AVERAGE_POOL_2D (same scale in and out) or MEAN (requantizing). */
+export interface IntegerPool {
+  readonly op: 'AVERAGE_POOL_2D' | 'MEAN';
+  readonly output: QuantParams;
+}
+
+/**
+ * Everything the integer arithmetic needs of a quantized file, by step name (the runner's tap
+ * names: conv names, block names for residual ADDs, 'pool', 'head.concat', …).
+ */
+export interface IntegerNetwork {
+  readonly type: 'uint8' | 'int8';
+  /** The graph input's quantization. */
+  readonly input: QuantParams;
+  readonly convs: ReadonlyMap<string, IntegerConv>;
+  /** Residual ADDs by block name: their output quantization. */
+  readonly adds: ReadonlyMap<string, QuantParams>;
+  readonly pools: ReadonlyMap<string, IntegerPool>;
+  /** Output quantization of other steps (resize, concat) when it is not the input's. */
+  readonly outputs: ReadonlyMap<string, QuantParams>;
+  /** A QUANTIZE (requantize) operator after a step: the quantization it converts to. */
+  readonly requantize: ReadonlyMap<string, QuantParams>;
+  /** The SOFTMAX after the logits, when the file has one. */
+  readonly softmax: { readonly beta: number; readonly output: QuantParams } | null;
+  /** Step (tap) name → index of the file's tensor that holds it (for comparing with the interpreter). */
+  readonly tensors: ReadonlyMap<string, number>;
+}
+
+/** The one list of integer profiles: REQUANTIZATION_PROFILES' names. */
+export const INTEGER_PROFILES = Object.keys(REQUANTIZATION_PROFILES) as RequantizationProfile[];
+
+/** The requantization an operator uses under a profile (ops a profile leaves out use the reference). */
+export function profileRounding(profile: RequantizationProfile, op: RequantizedOp): Requantization {
+  const table = REQUANTIZATION_PROFILES[profile] as Partial<Record<RequantizedOp, Requantization>>;
+  return table[op] ?? 'tflite-reference';
+}
+
+function activationOf(c: ConvPlan): QuantizedActivation {
+  return c.activation === 'relu6' ? 'relu6' : c.activation === 'relu' ? 'relu' : 'none';
+}
+
+const sameQuant = (a: QuantParams, b: QuantParams): boolean => a.scale === b.scale && a.zeroPoint === b.zeroPoint;
+
+function allocQ8(type: 'uint8' | 'int8', length: number): Q8Array {
+  return type === 'uint8' ? new Uint8Array(length) : new Int8Array(length);
+}
+
+/**
+ * The per-op steps on 8-bit tensors for a batch of n. Requantizers are prepared once per layer and
+ * kept for the life of the ops object.
+ */
+export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profile: RequantizationProfile): NetworkOps<QTensor> {
+  const type = net.type;
+  const convParams = new Map<string, Q8ConvParams>();
+  const addParams = new Map<string, Q8AddParams>();
+  const missing = (what: string, name: string): Error =>
+    unsupportedError(`the quantized model has no ${what} for step '${name}' (the integer path needs every layer's quantization)`);
+
+  const requantizeIfAsked = (name: string, t: QTensor): QTensor => {
+    const to = net.requantize.get(name);
+    if (!to || sameQuant(to, t)) return t;
+    const out = allocQ8(type, t.data.length);
+    const rounding = profileRounding(profile, 'REQUANTIZE');
+    const rq: Requantizer = rounding === 'xnnpack-fp32'
+      ? { rounding, multiplier: Int32Array.of(0), shift: Int32Array.of(0), scale: Float32Array.of(Math.fround(Math.fround(t.scale) / Math.fround(to.scale))) }
+      : fixedPointRequantizer(t.scale / to.scale, rounding);
+    q8Requantize(out, t.data, t.data.length, { inputZeroPoint: t.zeroPoint, outputZeroPoint: to.zeroPoint, requantizer: rq });
+    return { data: out, ...to };
+  };
+
+  const convQ = (name: string, c: IntegerConv, activation: QuantizedActivation, outC: number): Q8ConvParams => {
+    let q = convParams.get(name);
+    if (!q) {
+      const scales = c.weightScales.length === 1 ? new Array<number>(outC).fill(c.weightScales[0]!) : c.weightScales;
+      const requantizer = convRequantizer({ type, input: c.input.scale, output: c.output.scale, filter: scales }, profileRounding(profile, c.op));
+      q = {
+        inputZeroPoint: c.input.zeroPoint, filterZeroPoint: c.weightZeroPoint, requantizer,
+        output: quantizedActivationRange(type, c.output.scale, c.output.zeroPoint, activation),
+      };
+      convParams.set(name, q);
+    }
+    return q;
+  };
+
+  const checkInputQuant = (name: string, x: QTensor, expected: QuantParams): void => {
+    if (!sameQuant(x, expected)) {
+      throw unsupportedError(`step '${name}' reads a tensor quantized as (scale ${x.scale}, zero point ${x.zeroPoint}) but the file declares (scale ${expected.scale}, zero point ${expected.zeroPoint}) for its input`);
+    }
+  };
+
+  return {
+    conv: (c, x) => {
+      const ic = net.convs.get(c.name);
+      if (!ic) throw missing('conv weights', c.name);
+      checkInputQuant(c.name, x, ic.input);
+      const g = c.geometry;
+      const out = allocQ8(type, n * g.outH * g.outW * c.outC);
+      const q = convQ(c.name, ic, activationOf(c), c.outC);
+      switch (c.kind) {
+        case 'conv':
+          q8.conv2d(out, x.data, ic.weight, ic.bias, { n, inC: c.inC, outC: c.outC }, g, q);
+          break;
+        case 'depthwise':
+          q8.depthwiseConv2d(out, x.data, ic.weight, ic.bias, { n, channels: c.outC }, g, q);
+          break;
+        case 'pointwise':
+          q8.pointwiseConv(out, x.data, ic.weight, ic.bias, { pixels: n * g.inH * g.inW, inC: c.inC, outC: c.outC }, q);
+          break;
+      }
+      return requantizeIfAsked(c.name, { data: out, ...ic.output });
+    },
+    add: (a, b, name) => {
+      const o = net.adds.get(name);
+      if (!o) throw missing('ADD quantization', name);
+      let p = addParams.get(name);
+      if (!p) {
+        p = addRequantization(
+          { a: a.scale, b: b.scale, output: o.scale }, { a: a.zeroPoint, b: b.zeroPoint },
+          quantizedActivationRange(type, o.scale, o.zeroPoint, 'none'), profileRounding(profile, 'ADD'),
+        );
+        addParams.set(name, p);
+      }
+      const out = allocQ8(type, a.data.length);
+      q8.add(out, a.data, b.data, a.data.length, p);
+      return requantizeIfAsked(name, { data: out, ...o });
+    },
+    globalAvgPool: (x, dims, name) => {
+      const pool = net.pools.get(name);
+      if (!pool) throw missing('pooling quantization', name);
+      const out = allocQ8(type, dims.n * dims.c);
+      if (pool.op === 'AVERAGE_POOL_2D') {
+        checkInputQuant(name, x, pool.output); // AVERAGE_POOL_2D keeps its input's scale
+        const g = conv2dGeometry({ inH: dims.h, inW: dims.w, kH: dims.h, kW: dims.w, stride: 1, padding: 'valid' });
+        const [min, max] = q8Range(type);
+        q8AvgPool2dNhwc(out, x.data, { n: dims.n, channels: dims.c }, g, { min, max });
+      } else {
+        const p = meanRequantization({ input: x.scale, output: pool.output.scale }, { input: x.zeroPoint, output: pool.output.zeroPoint }, dims.h * dims.w, profileRounding(profile, 'MEAN'));
+        q8MeanHwNhwc(out, x.data, dims, p);
+      }
+      return requantizeIfAsked(name, { data: out, ...pool.output });
+    },
+    fullyConnected: (x, cls, name) => {
+      const ic = net.convs.get(name);
+      if (!ic) throw missing('classifier weights', name);
+      checkInputQuant(name, x, ic.input);
+      const out = allocQ8(type, n * cls.classes);
+      const q = convQ(name, ic, 'none', cls.classes);
+      q8.pointwiseConv(out, x.data, ic.weight, ic.bias, { pixels: n, inC: cls.inC, outC: cls.classes }, q);
+      return requantizeIfAsked(name, { data: out, ...ic.output });
+    },
+    resizeBilinear: (x, dims, mode, name) => {
+      const out = allocQ8(type, dims.n * dims.outH * dims.outW * dims.c);
+      q8ResizeBilinearNhwc(out, x.data, dims, mode, 'tflite-reference');
+      return requantizeIfAsked(name, { data: out, scale: x.scale, zeroPoint: x.zeroPoint });
+    },
+    concatChannels: (parts, pixels, name) => {
+      const o = net.outputs.get(name) ?? parts[0]!.data;
+      const out = allocQ8(type, pixels * parts.reduce((s, p) => s + p.channels, 0));
+      q8ConcatChannelsNhwc(out, parts.map((p) => ({ data: p.data.data, channels: p.channels, scale: p.data.scale, zeroPoint: p.data.zeroPoint })), pixels, o);
+      return requantizeIfAsked(name, { data: out, scale: o.scale, zeroPoint: o.zeroPoint });
+    },
+    output: () => {
+      throw unsupportedError('the integer path does not assemble SSD predictor outputs yet (SSDLite runs in float: arithmetic "float")');
+    },
+    copyInto: (dst, offset, src) => dst.data.set(src.data, offset),
+    copy: (x) => ({ data: x.data.slice(), scale: x.scale, zeroPoint: x.zeroPoint }),
+    length: (x) => x.data.length,
+    slice: (x, start, end) => ({ data: x.data.subarray(start, end), scale: x.scale, zeroPoint: x.zeroPoint }),
+  };
+}
+
+/** The integer arithmetic for the runner (runWith): ordinary memory, blocks layer by layer. */
+export function integerArithmetic(q8: Q8Backend, net: IntegerNetwork, profile: RequantizationProfile): Arithmetic<QTensor> {
+  const opsByBatch = new Map<number, NetworkOps<QTensor>>();
+  const opsFor = (n: number): NetworkOps<QTensor> => {
+    let ops = opsByBatch.get(n);
+    if (!ops) opsByBatch.set(n, (ops = integerOps(q8, net, n, profile)));
+    return ops;
+  };
+  return {
+    name: 'integer',
+    ops: opsFor,
+    block: (b: BlockPlan, x: QTensor, n: number, keep: (name: string, t: Tap<QTensor>) => void) => runBlockOps(opsFor(n), b, x, n, keep),
+    within: (fn) => fn(false),
+  };
+}
