@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getProfile, PROFILE_NAMES, resolveConventions } from '../../src/io/conventions.js';
+import { PROFILE_NAMES, PROFILES, resolveConventions } from '../../src/io/conventions.js';
 import { readNpyFile } from '../../src/io/npy.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { goldenPath } from '../helpers/golden-weights.js';
@@ -36,7 +36,7 @@ describe('profiles', () => {
     expect(ssd).toMatchObject({ padding: 'tf-same', bnEps: null, weightLayout: 'OHWI', resize: 'bilinear-asymmetric', centralCrop: 1, fit: 'stretch', labelOffset: 1, classes: 91 });
     expect(ssd.normalization.name).toBe('tf-inception');
     expect(ssd.resize).not.toBe(resolveConventions('tflite').resize);
-    for (const p of PROFILE_NAMES) expect(getProfile(p).provenance.length).toBeGreaterThanOrEqual(5);
+    for (const p of PROFILE_NAMES) expect(PROFILES[p].provenance.length).toBeGreaterThanOrEqual(5);
   });
 
   it('an override changes one field and is recorded; facts of the weights win over the profile', () => {

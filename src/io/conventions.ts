@@ -242,10 +242,6 @@ export function parseProfileName(name: unknown): ProfileName {
   throw usageError(`unknown convention profile '${String(name)}'; expected one of ${PROFILE_NAMES.join(', ')}`);
 }
 
-export function getProfile(name: ProfileName): Profile {
-  return PROFILES[parseProfileName(name)];
-}
-
 const RESIZES: readonly ExplicitResizeMethod[] = [
   'bilinear-half-pixel', 'bilinear-align-corners', 'bilinear-asymmetric', 'nearest-half-pixel', 'nearest-align-corners', 'nearest-asymmetric',
 ];
