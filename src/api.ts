@@ -16,11 +16,8 @@
  */
 import type { Backend } from './backend/backend.js';
 import { createScalarBackend } from './backend/scalar.js';
-import { forward } from './model/forward.js';
-import { deeplabForward } from './model/deeplab.js';
 import { memoryExecutionFor, type MemoryStats } from './model/memory-efficient.js';
 import type { MemoryExecution, MemoryNetwork } from './model/memory-plan.js';
-import { segmentationFromLogits, type Segmentation, type SegmentationOptions } from './model/segmentation.js';
 import type { MobileNetV2Plan } from './model/plan.js';
 import { importTflite, type ImportedModel } from './io/tflite/import.js';
 import { DEFAULT_CLASSIFIER, type RegistryEntry } from './io/registry-entries.js';
@@ -30,17 +27,18 @@ import { setKernelModuleSource, type KernelModuleSource } from './backend/wasm-m
 import { indexLabels, labelSetForClasses, labelsFor, labelsFromNames, type Labels } from './io/labels.js';
 import { RANDOM_WEIGHTS_MARK } from './io/tflite/export.js';
 import { metadataLabels, readTfliteMetadata, type ModelMetadataInfo, type TfliteMetadata } from './io/tflite/metadata.js';
-import { MobileNetV2Error } from './errors.js';
-import type { Normalization } from './io/image/preprocess.js';
-import { loadImage, type ImageInput } from './io/image/input.js';
-import { preprocessImage, quantizeInput, type PreprocessOptions, type PreprocessRecord } from './io/image/preprocess.js';
+import { MobileNetV2Error, usageError } from './errors.js';
+import type { ImageInput } from './io/image/input.js';
 import type { RgbImage } from './io/image/image.js';
-import { f32Softmax } from '../kernels/f32-softmax.js';
-import { requireFiniteOutput, unsupportedError, usageError } from './errors.js';
+import type { ConventionOverrides, ProfileName } from './io/conventions.js';
+import { modelConventions, prepare, type ConventionChoice, type Conventions, type PreparedImage } from './app/prepare.js';
+import { classifyImage, inferImage, type ClassifyOptions, type InferenceResult, type Prediction } from './app/classify.js';
+import { segmentImage, type SegmentationOptions, type SegmentResult } from './app/segment.js';
 import { detectImage, type DetectOptions, type DetectResult } from './app/detect.js';
-import { resolveConventions, type ConventionFacts, type ConventionOverrides, type Conventions as ConventionRecord, type ProfileName } from './io/conventions.js';
 import { selfCheck, type SelfCheckOptions, type SelfCheckReport } from './oracle/self-check.js';
 
+export type { Conventions, Prediction, InferenceResult, ClassifyOptions, SegmentResult };
+export { modelInput } from './app/prepare.js';
 import type { BackendKind } from './backend/create.js';
 export type { BackendKind };
 
@@ -81,85 +79,10 @@ export interface LoadOptions extends ResolveModelOptions {
   allowNonFinite?: boolean;
 }
 
-export interface Prediction {
-  /** Model output index (for 1001-class models, 0 = background and ImageNet class k is k + 1). */
-  readonly index: number;
-  readonly label: string;
-  readonly probability: number;
-}
-
-/** The full convention record (src/io/conventions.ts) plus what this model file adds. */
-export interface Conventions extends ConventionRecord {
-  readonly labelSet: string;
-  /** Where the class names come from: '--labels FILE' / 'load({ labels })', the model's metadata file, the registry entry, or the class count. */
-  readonly labelSource: string;
-  /** How the float input was obtained: 'dequantize-uint8' (real = scale·(q − zp)) or a normalization preset. */
-  readonly input: string;
-  readonly weights: 'float' | 'dequantized';
-}
-
-export interface InferenceResult {
-  readonly logits: Float32Array;
-  readonly probabilities: Float32Array;
-  readonly predictions: Prediction[];
-  readonly preprocessing: PreprocessRecord;
-  readonly conventions: Conventions;
-}
-
-export interface ClassifyOptions {
-  topK?: number;
-}
-
-export interface SegmentResult extends Segmentation {
-  /** The decoded input image (RGB, original size) — handy for overlays. */
-  readonly image: RgbImage;
-  readonly preprocessing: PreprocessRecord;
-  readonly conventions: Conventions;
-}
-
 /** What a model file declares about itself, plus labels given at load time. */
 export interface ModelDescription {
   readonly metadata: TfliteMetadata | null;
   readonly labels: { readonly names: readonly string[]; readonly source: string } | null;
-}
-
-/** The metadata's input NormalizationOptions as a custom preset ((x − mean) / std on 0..255 pixels), if any. */
-function metadataNormalization(md: ModelMetadataInfo | null): { normalization?: Normalization } {
-  const n = md?.inputs[0]?.normalization;
-  if (!n || n.mean.length === 0 || n.std.length === 0) return {};
-  const three = (v: readonly number[]): [number, number, number] => [v[0]!, v[1] ?? v[0]!, v[2] ?? v[0]!];
-  return { normalization: { name: 'custom', mean: three(n.mean), std: three(n.std), scale: 1 } };
-}
-
-/** Image preparation for an imported model, from its convention record. */
-function preprocessOptions(m: ImportedModel, c: ConventionRecord): PreprocessOptions {
-  const [, h, w] = m.input.shape as [number, number, number, number];
-  const n = c.normalization;
-  return {
-    width: w,
-    height: h,
-    resize: c.resize,
-    centralCrop: c.centralCrop,
-    fit: c.fit,
-    normalization: n.name === 'custom' ? { name: 'custom', mean: n.mean, std: n.std, scale: n.scale } : n.name,
-  };
-}
-
-/**
- * The float tensor our network sees, plus (for quantized models) the exact uint8/int8 pixels an
- * integer interpreter would be fed: real = scale·(q − zero_point).
- */
-export function modelInput(m: ImportedModel, tensor: Float32Array, rawPixels = true): { float: Float32Array; quantized: Uint8Array | Int8Array | null } {
-  const q = m.input.quantization;
-  if (!q) return { float: tensor, quantized: null };
-  // Raw pixels go in as bytes (the input quantization maps them); a normalized tensor is quantized
-  // with the input's own scale and zero point.
-  const pixels = rawPixels
-    ? quantizeInput(tensor, 1, m.input.type === 'INT8' ? -128 : 0, m.input.type === 'INT8' ? 'int8' : 'uint8')
-    : quantizeInput(tensor, q.scale, q.zeroPoint, m.input.type === 'INT8' ? 'int8' : 'uint8');
-  const float = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) float[i] = q.scale * (pixels[i]! - q.zeroPoint);
-  return { float, quantized: pixels };
 }
 
 export class MobileNetV2Model {
@@ -168,7 +91,7 @@ export class MobileNetV2Model {
     readonly entry: RegistryEntry | null,
     readonly path: string,
     private readonly backend: Backend,
-    private readonly conventionChoice: { profile?: ProfileName; overrides?: LoadOptions['conventions'] } = {},
+    private readonly conventionChoice: ConventionChoice = {},
     readonly memory: MemoryExecution = MEMORY_DEFAULT,
     /** What the file declares about itself (TFLite Model Metadata), and labels given at load time. */
     readonly described: ModelDescription = { metadata: null, labels: null },
@@ -222,90 +145,41 @@ export class MobileNetV2Model {
 
   /**
    * Every convention this model's results are computed with: the named profile (default: the
-   * registry entry's preprocessing over 'tflite'), the facts of the file (padding, folded BN,
-   * classes, label offset, input quantization) and the load-time overrides.
+   * registry entry's preprocessing over the head's profile, 'tflite' or 'tf-od-api' for SSD), the
+   * facts of the file (padding, folded BN, classes, label offset, input quantization) and the
+   * load-time overrides (src/app/prepare.ts modelConventions).
    */
   conventions(): Conventions {
-    const l = this.labels;
-    const m = this.imported;
-    const profile = this.conventionChoice.profile ?? null;
-    const p = this.entry?.preprocessing;
-    const q = m.input.quantization;
-    const overrides = this.conventionChoice.overrides ?? {};
-    const facts: ConventionFacts = {
-      padding: m.plan.options.padding, bnEps: null, weightLayout: 'OHWI', activationLayout: 'NHWC',
-      classes: m.plan.classifier?.classes ?? m.deeplab?.options.classes ?? 0, labelOffset: l.offset === 1 || (m.plan.classifier?.classes ?? 0) === 1001 ? 1 : 0,
-      inputQuantization: q ? { dtype: m.input.type === 'INT8' ? 'int8' : 'uint8', scale: q.scale, zeroPoint: q.zeroPoint } : null,
-      // Quantized inputs take raw pixels (the input quantization maps them to the model's range).
-      ...(q && overrides.normalization === undefined ? { normalization: 'raw-uint8' as const } : {}),
-      ...(profile === null && p ? { resize: p.resize, centralCrop: p.centralCrop, fit: p.fit, ...(q ? {} : { normalization: p.normalization }) } : {}),
-      ...(q ? {} : metadataNormalization(this.metadata)),
-      notes: {
-        padding: 'read from the TFLite graph', bnEps: 'BatchNorm is folded in the file', normalization: 'quantized input: the uint8 pixels go in as they are',
-        ...(q || !metadataNormalization(this.metadata).normalization ? {} : { normalization: "the file's TFLite metadata (NormalizationOptions)" }),
-        resize: "the model's registry entry", centralCrop: "the model's registry entry", fit: "the model's registry entry",
-      },
-    };
-    const record = resolveConventions(profile, overrides, facts, 'tflite');
-    return {
-      ...record,
-      labelSet: l.set,
-      labelSource: this.labelChoice().source,
-      input: this.imported.input.quantization ? `dequantize-${this.imported.input.type.toLowerCase()} (scale ${this.imported.input.quantization.scale}, zero point ${this.imported.input.quantization.zeroPoint})` : 'normalization preset',
-      weights: this.imported.quantized ? 'dequantized' : 'float',
-    };
+    return modelConventions({ imported: this.imported, entry: this.entry, choice: this.conventionChoice, metadata: this.metadata, labels: this.labelChoice() });
   }
 
-  /** Decodes (if needed) and prepares an image exactly as this model expects. */
-  async prepare(image: ImageInput | RgbImage): Promise<{ img: RgbImage; tensor: Float32Array; quantized: Uint8Array | Int8Array | null; record: PreprocessRecord }> {
-    const img = await loadImage(image as ImageInput);
-    const c = this.conventions();
-    const { tensor, record } = preprocessImage(img, preprocessOptions(this.imported, c));
-    const { float, quantized } = modelInput(this.imported, tensor, c.normalization.name === 'raw-uint8');
-    return { img, tensor: float, quantized, record };
+  /** Decodes (if needed) and prepares an image exactly as this model expects (src/app/prepare.ts). */
+  async prepare(image: ImageInput | RgbImage): Promise<PreparedImage> {
+    return prepare(image, { input: this.imported.input, conventions: this.conventions() });
   }
 
-  /** Logits, probabilities and the full ranking for one image. */
+  /** Logits, probabilities and the full ranking for one image (src/app/classify.ts). */
   async infer(image: ImageInput | RgbImage): Promise<InferenceResult> {
-    if (this.imported.head !== 'classifier') throw unsupportedError(`${this.name} is a ${this.imported.head} model; classify needs a classifier`);
-    const { tensor, record } = await this.prepare(image);
-    const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { output } = forward(this.runner, this.plan, this.imported.weights, tensor, [1, h, w, 3]);
-    const logits = output.data;
-    requireFiniteOutput(logits, `${this.name}: the logits`);
-    const probabilities = new Float32Array(logits.length);
-    f32Softmax(probabilities, logits, { rows: 1, cols: logits.length });
-    const labels = this.labels;
-    const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
-    const predictions = order.map((index) => ({ index, label: labels.name(index), probability: probabilities[index]! }));
-    return { logits, probabilities, predictions, preprocessing: record, conventions: this.conventions() };
+    return inferImage(this, this.runner, image);
   }
 
   /**
-   * Semantic segmentation (Mobile DeepLabv3 models): a class map at the original image's size
-   * ('input-size', default) or on the model grid ('model-size'), the legend with per-class pixel
-   * fractions, optionally logits and probabilities, and the exact un-pad/resize policy used.
+   * Semantic segmentation (Mobile DeepLabv3 models, src/app/segment.ts): a class map at the
+   * original image's size ('input-size', default) or on the model grid ('model-size'), the legend
+   * with per-class pixel fractions, optionally logits and probabilities, and the exact
+   * un-pad/resize policy used.
    */
   async segment(image: ImageInput | RgbImage, options: SegmentationOptions = {}): Promise<SegmentResult> {
-    const dl = this.imported.deeplab;
-    if (this.imported.head !== 'deeplab' || !dl) throw unsupportedError(`${this.name} is a ${this.imported.head} model; segment needs a Mobile DeepLabv3 model`);
-    const { img, tensor, record } = await this.prepare(image);
-    const [, h, w] = this.imported.input.shape as [number, number, number, number];
-    const { logits } = deeplabForward(this.runner, dl, this.imported.weights, tensor, [1, h, w, 3]);
-    requireFiniteOutput(logits.data, `${this.name}: the segmentation logits`);
-    const seg = segmentationFromLogits(logits, record, { labels: this.labels.size === logits.shape[3] ? Array.from({ length: this.labels.size }, (_, i) => this.labels.name(i)) : undefined, ...options });
-    return { ...seg, image: img, preprocessing: record, conventions: this.conventions() };
+    return segmentImage(this, this.runner, image, options);
   }
 
   /** The top-K classes, best first (ties: lower index first). */
   async classify(image: ImageInput | RgbImage, options: ClassifyOptions = {}): Promise<Prediction[]> {
-    const k = options.topK ?? 5;
-    if (!Number.isInteger(k) || k < 1) throw usageError(`topK must be a positive integer, got ${k}`);
-    return (await this.infer(image)).predictions.slice(0, k);
+    return classifyImage(this, this.runner, image, options);
   }
 
   /**
-   * Object detection with an SSDLite model (detect.ts). Returns a DetectResult:
+   * Object detection with an SSDLite model (src/app/detect.ts). Returns a DetectResult:
    *
    * ```ts
    * { detections: [{ label, classIndex, score, box: { ymin, xmin, ymax, xmax } (normalised),
@@ -313,7 +187,7 @@ export class MobileNetV2Model {
    *                  scores: Float32Array (every class), slot, anchorIndex }],   // best first
    *   image: { width, height }, labelSet: 'coco-91' | 'index',
    *   boxEncodings: Float32Array [A, 4], classLogits: Float32Array [A, K], anchors,
-   *   preprocessing, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … } }
+   *   preprocessing, conventions, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … } }
    * ```
    */
   async detect(image: ImageInput | RgbImage, options: DetectOptions = {}): Promise<DetectResult> {

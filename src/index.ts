@@ -20,7 +20,8 @@ export {
 export { memoryEfficientBackend, memoryExecutionFor, type MemoryStats } from './model/memory-efficient.js';
 export type { MobileNetV2Weights, ConvWeights } from './model/weights.js';
 export { buildDeeplabPlan, deeplabForward, type DeeplabOptions, type DeeplabPlan } from './model/deeplab.js';
-export { segmentationFromLogits, PASCAL_VOC_LABELS } from './model/segmentation.js';
+export { segmentationFromLogits } from './app/segment.js';
+export { PASCAL_VOC_LABELS } from './io/labels.js';
 export { renderOverlay, renderClassMap } from './io/image/render-segmentation.js';
 export { buildSsdlitePlan, ssdliteForward, ssdliteAnchors } from './model/ssdlite.js';
 export { createScalarBackend } from './backend/scalar.js';

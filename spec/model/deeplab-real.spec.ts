@@ -18,7 +18,7 @@ import { decodeImage } from '../../src/io/image/decode.js';
 import { preprocessImage } from '../../src/io/image/preprocess.js';
 import { importTflite } from '../../src/io/tflite/import.js';
 import { deeplabForward } from '../../src/model/deeplab.js';
-import { segmentationFromLogits } from '../../src/model/segmentation.js';
+import { segmentationFromLogits } from '../../src/app/segment.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
 

@@ -13,10 +13,9 @@ import { f32ResizeBilinearNhwc, f32ResizeNearestNhwc } from '../../kernels/f32-r
 import { decodeImage, encodePng } from '../../src/io/image/decode.js';
 import type { RgbImage } from '../../src/io/image/image.js';
 import { preprocessImage } from '../../src/io/image/preprocess.js';
-import {
-  NO_PREDICTION, PASCAL_VOC_LABELS, segmentationFromLogits, vocColor, vocColormap,
-  type SegmentationMapping,
-} from '../../src/model/segmentation.js';
+import { NO_PREDICTION, vocColor, vocColormap } from '../../src/model/segmentation.js';
+import { segmentationFromLogits, type SegmentationMapping } from '../../src/app/segment.js';
+import { PASCAL_VOC_LABELS } from '../../src/io/labels.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 import { seededUniform } from '../../src/model/random.js';

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getProfile, PROFILE_NAMES, resolveConventions } from '../../src/io/conventions.js';
+import { PROFILE_NAMES, PROFILES, resolveConventions } from '../../src/io/conventions.js';
 import { readNpyFile } from '../../src/io/npy.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { goldenPath } from '../helpers/golden-weights.js';
@@ -20,8 +20,8 @@ const INPUT = goldenPath('a-w100-r32', 'input.npy');
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'a-w100-r32-tf-slim.npy');
 
 describe('profiles', () => {
-  it('the four profiles set every field, with provenance', () => {
-    expect(PROFILE_NAMES).toEqual(['torchvision', 'tf-slim', 'keras', 'tflite']);
+  it('the five profiles set every field, with provenance', () => {
+    expect(PROFILE_NAMES).toEqual(['torchvision', 'tf-slim', 'keras', 'tflite', 'tf-od-api']);
     const tv = resolveConventions('torchvision');
     expect(tv).toMatchObject({ padding: 'symmetric', bnEps: 1e-5, weightLayout: 'OIHW', activationLayout: 'NCHW', resize: 'bilinear-half-pixel', centralCrop: 0.875, labelOffset: 0, classes: 1000 });
     expect(tv.normalization.name).toBe('torch-imagenet');
@@ -30,7 +30,13 @@ describe('profiles', () => {
     expect(slim.normalization.name).toBe('tf-inception');
     expect(resolveConventions('keras')).toMatchObject({ padding: 'tf-same', bnEps: 1e-3, labelOffset: 0, classes: 1000, centralCrop: 1 });
     expect(resolveConventions('tflite')).toMatchObject({ padding: 'tf-same', bnEps: null, weightLayout: 'OHWI', labelOffset: 1, classes: 1001 });
-    for (const p of PROFILE_NAMES) expect(getProfile(p).provenance.length).toBeGreaterThanOrEqual(5);
+    // The SSD exports' fixed_shape_resizer: TF1's legacy asymmetric grid over the whole image, where the
+    // TFLite classifiers' examples use half-pixel centres; 91 COCO slots with the background at 0.
+    const ssd = resolveConventions('tf-od-api');
+    expect(ssd).toMatchObject({ padding: 'tf-same', bnEps: null, weightLayout: 'OHWI', resize: 'bilinear-asymmetric', centralCrop: 1, fit: 'stretch', labelOffset: 1, classes: 91 });
+    expect(ssd.normalization.name).toBe('tf-inception');
+    expect(ssd.resize).not.toBe(resolveConventions('tflite').resize);
+    for (const p of PROFILE_NAMES) expect(PROFILES[p].provenance.length).toBeGreaterThanOrEqual(5);
   });
 
   it('an override changes one field and is recorded; facts of the weights win over the profile', () => {

@@ -10,10 +10,11 @@
  * ```
  *
  * Pipeline:
- *  1. Image → tensor: the whole image resized (stretched, aspect ratio not kept) to the model input
- *     with TF1's `resize_images` bilinear (align_corners=False: the 'asymmetric' grid), the OD API's
- *     fixed_shape_resizer; then x·2/255 − 1 (the feature extractor's preprocess) for float models, or
- *     the raw pixel through the input quantization for uint8 models.
+ *  1. Image → tensor: prepare() under the model's conventions, by default the 'tf-od-api' profile
+ *     (src/io/conventions.ts): the whole image resized (stretched, aspect ratio not kept) to the
+ *     model input with TF1's `resize_images` bilinear (align_corners=False: the 'asymmetric' grid),
+ *     the OD API's fixed_shape_resizer; then x·2/255 − 1 (the feature extractor's preprocess) for
+ *     float models, or the raw pixel through the input quantization for uint8 models.
  *  2. Our network (backbone, extra layers, predictors): raw `boxEncodings` [A, 4] and `classLogits`
  *     [A, K] (slot 0 = background), both returned.
  *  3. Post-processing, `nms`:
@@ -26,7 +27,8 @@
  *     'class-agnostic': one NMS over every anchor's best class.
  *     IoU: suppress when IoU > iouThreshold (strictly), in every mode.
  *  4. Boxes in pixels of the ORIGINAL image: x = xmin·width, y = ymin·height, … — exact for the
- *     stretch resize of step 1 (no crop, no letterbox).
+ *     stretch resize of step 1 (no crop, no letterbox); a profile or override with a central crop
+ *     or DeepLab's pad-longer-side is refused, since the boxes would not map back.
  *
  * Defaults: scoreThreshold 0.5 (tfjs coco-ssd's minScore; the op's own 1e-8 keeps junk), iouThreshold
  * and maxDetections from the file's op (else 0.6 and 100), maxPerClass 100. Raising the score
@@ -40,9 +42,10 @@ import type { Backend } from '../backend/backend.js';
 import type { ImportedModel } from '../io/tflite/import.js';
 import type { DetectionPostProcessOptions } from '../io/tflite/model.js';
 import { labelsFor } from '../io/labels.js';
-import { loadImage, type ImageInput } from '../io/image/input.js';
+import type { ImageInput } from '../io/image/input.js';
 import type { RgbImage } from '../io/image/image.js';
-import { preprocessImage, quantizeInput, type PreprocessRecord } from '../io/image/preprocess.js';
+import type { PreprocessRecord } from '../io/image/preprocess.js';
+import { prepare, type Conventions } from './prepare.js';
 import { ssdliteForward } from '../model/ssdlite.js';
 import type { SsdAnchors } from '../model/ssd/anchors.js';
 import { postprocessImage, type Detection } from '../model/ssd/postprocess.js';
@@ -96,6 +99,8 @@ export interface DetectResult {
   readonly anchors: SsdAnchors;
   readonly image: { readonly width: number; readonly height: number };
   readonly preprocessing: PreprocessRecord;
+  /** Every convention the image was prepared with (profile 'tf-od-api' unless another was named). */
+  readonly conventions: Conventions;
   readonly postprocessing: DetectPostprocessRecord;
   /** 'coco-91' (slot = COCO id) or 'index' (generic names). */
   readonly labelSet: 'coco-91' | 'index' | 'file';
@@ -107,6 +112,8 @@ export interface DetectorLike {
   readonly name: string;
   /** Names per class slot from a label file (the model's metadata or the user's), overriding the defaults. */
   readonly labelsFromFile?: { name(slot: number): string } | null;
+  /** The conventions images are prepared with (MobileNetV2Model.conventions()). */
+  conventions(): Conventions;
 }
 
 function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, what: string): void {
@@ -139,24 +146,16 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
   const nms: NmsMode = options.nms ?? (ssd.postprocess ? 'tflite' : 'per-class');
   if (nms !== 'tflite' && nms !== 'per-class' && nms !== 'class-agnostic') throw usageError(`detect: nms must be 'tflite', 'per-class' or 'class-agnostic', got '${String(nms)}'`);
 
-  // 1. Image → tensor.
-  const img = await loadImage(image as ImageInput);
+  // 1. Image → tensor, under the model's conventions (default profile 'tf-od-api').
   const plan = ssd.plan;
-  const { inputH: H, inputW: W } = plan.options;
-  const q = m.input.quantization;
-  const { tensor, record } = preprocessImage(img, {
-    width: W, height: H, fit: 'stretch', resize: 'bilinear-asymmetric', normalization: q ? 'raw-uint8' : 'tf-inception',
-  });
-  let x = tensor;
-  if (q) {
-    // The uint8/int8 pixels an integer interpreter would be fed, then real = scale·(q − zero point).
-    const pixels = quantizeInput(tensor, 1, m.input.type === 'INT8' ? -128 : 0, m.input.type === 'INT8' ? 'int8' : 'uint8');
-    x = new Float32Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) x[i] = q.scale * (pixels[i]! - q.zeroPoint);
+  const conventions = model.conventions();
+  if (conventions.fit !== 'stretch' || conventions.centralCrop !== 1) {
+    throw usageError(`detect: boxes map back to the image only for the whole image stretched to the input (fit 'stretch', central crop 1); the conventions say fit '${conventions.fit}', central crop ${conventions.centralCrop}`);
   }
+  const { img, tensor: x, shape, record } = await prepare(image, { input: m.input, conventions });
 
   // 2. Network.
-  const out = ssdliteForward(backend, plan, m.weights, x, [1, H, W, 3]);
+  const out = ssdliteForward(backend, plan, m.weights, x, shape);
   requireFiniteOutput(out.boxEncodings, `${model.name}: the box encodings`);
   requireFiniteOutput(out.classLogits, `${model.name}: the class logits`);
   const A = out.anchors;
@@ -222,6 +221,7 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
     anchors,
     image: size,
     preprocessing: record,
+    conventions,
     postprocessing: {
       nms, scoreThreshold, scoreComparison: nms === 'tflite' ? '>=' : '>', iouThreshold, iouComparison: 'suppress if IoU > threshold',
       maxDetections, maxPerClass, scoreConverter: ssd.scoreConverter,

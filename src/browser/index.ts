@@ -21,7 +21,8 @@ export { buildPlan, makeDivisible, resolveTapName, INVERTED_RESIDUAL_SETTING, ty
 export { forward, type ForwardOptions, type ForwardResult, type Tap } from '../model/forward.js';
 export type { MobileNetV2Weights, ConvWeights } from '../model/weights.js';
 export { buildDeeplabPlan, deeplabForward, type DeeplabOptions, type DeeplabPlan } from '../model/deeplab.js';
-export { segmentationFromLogits, PASCAL_VOC_LABELS } from '../model/segmentation.js';
+export { segmentationFromLogits } from '../app/segment.js';
+export { PASCAL_VOC_LABELS } from '../io/labels.js';
 export { renderOverlay, renderClassMap } from '../io/image/render-segmentation.js';
 export { buildSsdlitePlan, ssdliteForward, ssdliteAnchors } from '../model/ssdlite.js';
 export { createScalarBackend } from '../backend/scalar.js';

@@ -24,8 +24,8 @@ import { resolveNormalization, type ExplicitResizeMethod, type Fit, type Normali
 import { usageError } from '../errors.js';
 import { checkPadding, type PaddingConvention } from '../model/plan.js';
 
-export type ProfileName = 'torchvision' | 'tf-slim' | 'keras' | 'tflite';
-export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(['torchvision', 'tf-slim', 'keras', 'tflite']);
+export type ProfileName = 'torchvision' | 'tf-slim' | 'keras' | 'tflite' | 'tf-od-api';
+export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(['torchvision', 'tf-slim', 'keras', 'tflite', 'tf-od-api']);
 
 /**
  * Conv kernel layouts (depthwise in brackets):
@@ -182,6 +182,29 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
       'classes: 1001, index 0 = background',
     ],
   }),
+  // The SSD detectors of the TF Object Detection API as TFLite files (ssdlite_mobilenet_v2_coco and
+  // its exports): what detect() prepares images with when no other profile is named.
+  'tf-od-api': Object.freeze<Profile>({
+    name: 'tf-od-api',
+    padding: 'tf-same',
+    bnEps: null,
+    weightLayout: 'OHWI',
+    activationLayout: 'NHWC',
+    normalization: 'tf-inception',
+    resize: 'bilinear-asymmetric',
+    centralCrop: 1,
+    fit: 'stretch',
+    labelOffset: 1,
+    classes: 91,
+    provenance: [
+      "padding: the OD API's ssd_mobilenet_v2 feature extractor uses slim SAME convolutions (use_explicit_padding: false in ssdlite_mobilenet_v2_coco.config)",
+      'bnEps: none — export_tflite_ssd_graph folds BatchNorm into the conv weights and biases',
+      'weights: TFLite CONV_2D filter [OC, KH, KW, IC], DEPTHWISE_CONV_2D [1, KH, KW, C]; activations NHWC',
+      'normalization: SSDMobileNetV2FeatureExtractor.preprocess: (2/255)·x − 1, range [−1, 1]; quantized files take the uint8 pixels, their input quantization maps them',
+      "resize: fixed_shape_resizer = TF1 resize_images bilinear with align_corners=False (the legacy asymmetric grid) of the whole image to the input size, aspect ratio not kept (no crop, no letterbox)",
+      'classes: 91 slots for COCO, slot 0 = background and slot s = COCO category id s',
+    ],
+  }),
 });
 
 /** Overrides a user can give, one field at a time. */
@@ -217,10 +240,6 @@ export interface ConventionFacts {
 export function parseProfileName(name: unknown): ProfileName {
   if (typeof name === 'string' && (PROFILE_NAMES as readonly string[]).includes(name)) return name as ProfileName;
   throw usageError(`unknown convention profile '${String(name)}'; expected one of ${PROFILE_NAMES.join(', ')}`);
-}
-
-export function getProfile(name: ProfileName): Profile {
-  return PROFILES[parseProfileName(name)];
 }
 
 const RESIZES: readonly ExplicitResizeMethod[] = [

@@ -14,6 +14,13 @@ import voc from '../../data/labels/voc.json' with { type: 'json' };
 import type { LabelSet } from './registry.js';
 import { formatError, usageError } from '../errors.js';
 
+/**
+ * PASCAL VOC 2012 class names, index = class id as DeepLab predicts it (0 = background; the VOC
+ * devkit's `VOCopts.classes` in VOCinit.m are ids 1…20, in this order). Masks use 255 for "void"
+ * (ignored in evaluation). Same list as ../shared/labels/pascal_voc_21.txt.
+ */
+export const PASCAL_VOC_LABELS: readonly string[] = Object.freeze(['background', ...voc.labels.slice(1)]);
+
 export interface Labels {
   /** A shipped list, or 'file' for names given by the model's metadata or by the user. */
   readonly set: LabelSet | 'file';
@@ -31,7 +38,7 @@ export function labelsFor(set: LabelSet): Labels {
     case 'imagenet-1000':
       return { set, offset: 0, size: 1000, name: (i) => imagenet.labels[i] ?? `class ${i}` };
     case 'voc-21':
-      return { set, offset: 0, size: 21, name: (i) => (i === 0 ? 'background' : voc.labels[i] ?? `class ${i}`) };
+      return { set, offset: 0, size: 21, name: (i) => PASCAL_VOC_LABELS[i] ?? `class ${i}` };
     case 'coco-91':
       return { set, offset: 0, size: 91, name: (i) => (i === 0 ? 'background' : coco.labels[i] ?? `class ${i}`) };
   }

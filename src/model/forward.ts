@@ -9,7 +9,7 @@ import type { Backend } from '../backend/backend.js';
 import type { MobileNetV2Plan } from './plan.js';
 import { resolveTapName } from './plan.js';
 import { checkWeights, type MobileNetV2Weights } from './weights.js';
-import { runHead, selectHeadTaps, type Head, type RunContext, type RunOptions, type Tap } from './runner.js';
+import { runHead, type Head, type RunContext, type RunOptions, type Tap } from './runner.js';
 
 // The runner's pieces, where callers have always found them.
 export {
@@ -54,11 +54,6 @@ export function classifierHead<T>(): Head<MobileNetV2Plan, Tap<T>, T> {
 
 /** The classifier head on the float arithmetic. */
 export const CLASSIFIER_HEAD: Head<MobileNetV2Plan, Tap> = classifierHead<Float32Array>();
-
-/** Which tap names to keep, canonicalised; unknown names are a usage error listing what exists. */
-export function selectTaps(plan: MobileNetV2Plan, taps: ForwardOptions['taps']): Set<string> {
-  return selectHeadTaps(CLASSIFIER_HEAD, plan, taps);
-}
 
 /**
  * Runs the whole plan on a batch (the classifier, or the backbone cut where the plan stops).

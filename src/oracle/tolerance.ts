@@ -23,11 +23,6 @@ export const TINY = 2 ** -149;
 /** Network level: per-tap tolerance relative to the tap's scale (max |reference|). */
 export const NETWORK_REL_TOLERANCE = 1e-4;
 
-/** Kernel level: the dot-product bound for K terms whose absolute values sum to `sumAbs`. */
-export function dotBound(K: number, sumAbs: number): number {
-  return K * U32 * sumAbs + TINY;
-}
-
 /** Default per-tap tolerance of `compare`: atol = 1e-4 · scale, rtol = 0 (scale = max|reference|, at least 1 for logits). */
 export function networkTolerance(scale: number, isLogits: boolean): { atol: number; rtol: number } {
   const s = isLogits ? Math.max(1, scale) : scale;

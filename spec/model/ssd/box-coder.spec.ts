@@ -16,7 +16,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cornersToCenterSize, decodeBoxes, encodeBoxes, SSD_BOX_CODER_SCALES, TORCHVISION_BBOX_XFORM_CLIP } from '../../../src/model/ssd/box-coder.js';
+import { decodeBoxes, encodeBoxes, SSD_BOX_CODER_SCALES, TORCHVISION_BBOX_XFORM_CLIP } from '../../../src/model/ssd/box-coder.js';
+import { cornersToCenterSize } from '../../helpers/boxes.js';
 import { TINY, U32 } from '../../helpers/close.js';
 import { loadSsdGoldens, xyxyToYxyx } from './helpers.js';
 
