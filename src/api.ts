@@ -32,6 +32,9 @@ import type { ImageInput } from './io/image/input.js';
 import type { RgbImage } from './io/image/image.js';
 import type { ConventionOverrides, ProfileName } from './io/conventions.js';
 import { modelConventions, prepare, type ConventionChoice, type Conventions, type PreparedImage } from './app/prepare.js';
+import { checkRequantizationProfile, resolveArithmetic, type ArithmeticKind, type ArithmeticRecord, type IntegerExecution } from './app/arithmetic.js';
+import { createScalarQ8Backend, type Q8Backend } from './backend/q8-backend.js';
+import type { RequantizationProfile } from '../kernels/q-requantize.js';
 import { classifyImage, inferImage, type ClassifyOptions, type InferenceResult, type Prediction } from './app/classify.js';
 import { segmentImage, type SegmentationOptions, type SegmentResult } from './app/segment.js';
 import { detectImage, type DetectOptions, type DetectResult } from './app/detect.js';
@@ -77,6 +80,14 @@ export interface LoadOptions extends ResolveModelOptions {
   labels?: readonly string[] | { readonly names: readonly string[]; readonly source: string };
   /** Load files whose weights or scales hold NaN/±Inf (to study them); their non-finite results are still refused. Default false. */
   allowNonFinite?: boolean;
+  /**
+   * 'integer' (default for uint8/int8 quantized files): every layer in 8-bit integer arithmetic,
+   * bit for bit as TensorFlow Lite; 'float': float kernels on exactly dequantized weights (the only
+   * choice for float files).
+   */
+  arithmetic?: ArithmeticKind;
+  /** Requantization profile of the integer path (kernels/q-requantize.ts). Default 'tflite-wasm' (the interpreter measured here). */
+  requantization?: RequantizationProfile;
 }
 
 /** What a model file declares about itself, plus labels given at load time. */
@@ -95,7 +106,14 @@ export class MobileNetV2Model {
     readonly memory: MemoryExecution = MEMORY_DEFAULT,
     /** What the file declares about itself (TFLite Model Metadata), and labels given at load time. */
     readonly described: ModelDescription = { metadata: null, labels: null },
+    /** The integer path (quantized files, arithmetic 'integer'): its backend and requantization profile; null on the float path. */
+    readonly integer: IntegerExecution | null = null,
   ) {}
+
+  /** Which arithmetic this model runs in, and under which requantization profile. */
+  get arithmetic(): ArithmeticRecord {
+    return this.integer ? { kind: 'integer', requantization: this.integer.profile } : { kind: 'float', requantization: null };
+  }
 
   private execution: { backend: Backend; stats: () => MemoryStats } | null = null;
 
@@ -214,7 +232,13 @@ export class MobileNetV2Model {
 
   dispose(): void {
     this.backend.dispose();
+    this.integer?.q8.dispose();
   }
+}
+
+/** The integer backend for a float backend choice: the scalar kernels for 'scalar' (the definition). */
+async function makeQ8Backend(_kind: BackendKind, _threads: number | undefined): Promise<Q8Backend> {
+  return createScalarQ8Backend();
 }
 
 async function makeBackend(kind: BackendKind, threads: number | undefined): Promise<Backend> {
@@ -258,8 +282,19 @@ export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model>
   }
   const memory = options.memory ?? MEMORY_DEFAULT;
   if (memory !== 'efficient' && memory !== 'layerwise') throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
+  const arithmetic = resolveArithmetic(imported, options.arithmetic);
+  const profile = checkRequantizationProfile(options.requantization);
   const backend = await makeBackend(options.backend ?? 'auto', options.threads);
-  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, memory, described);
+  let integer: IntegerExecution | null = null;
+  if (arithmetic === 'integer') {
+    try {
+      integer = { q8: await makeQ8Backend(options.backend ?? 'auto', options.threads), profile };
+    } catch (e) {
+      backend.dispose();
+      throw e;
+    }
+  }
+  const model = new MobileNetV2Model(imported, resolved.entry, resolved.path, backend, { profile: options.profile, overrides: options.conventions }, memory, described, integer);
   try {
     model.conventions(); // a bad profile, override or label list fails here, not at the first image
   } catch (e) {

@@ -20,6 +20,10 @@ import type { ImageInput } from '../io/image/input.js';
 import type { RgbImage } from '../io/image/image.js';
 import type { PreprocessRecord } from '../io/image/preprocess.js';
 import { prepare, type Conventions } from './prepare.js';
+import { dequantized, integerInput, type ArithmeticRecord, type IntegerExecution } from './arithmetic.js';
+import { runIntegerNetwork } from '../model/network.js';
+import { profileRounding, type QTensor } from '../model/integer.js';
+import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { requireFiniteOutput, unsupportedError, usageError } from '../errors.js';
 
 export interface Prediction {
@@ -30,8 +34,14 @@ export interface Prediction {
 }
 
 export interface InferenceResult {
+  /** Float logits (integer path: the 8-bit logits dequantized exactly). */
   readonly logits: Float32Array;
+  /** Integer path on a file ending in SOFTMAX: the file's uint8 softmax, multiples of its scale (1/256), as the interpreter gives them. */
   readonly probabilities: Float32Array;
+  /** Which arithmetic (and requantization profile) produced these numbers. */
+  readonly arithmetic: ArithmeticRecord;
+  /** Integer path: the 8-bit logits and probabilities themselves, with their quantization. */
+  readonly quantized: { readonly logits: QTensor; readonly probabilities: QTensor | null } | null;
   readonly predictions: Prediction[];
   readonly preprocessing: PreprocessRecord;
   readonly conventions: Conventions;
@@ -47,6 +57,8 @@ export interface ClassifierLike {
   readonly name: string;
   readonly labels: Labels;
   conventions(): Conventions;
+  /** The integer path's backend and profile when the model runs in integer arithmetic, else null. */
+  readonly integer: IntegerExecution | null;
 }
 
 /** Logits, probabilities and the full ranking for one image. */
@@ -54,16 +66,41 @@ export async function inferImage(model: ClassifierLike, backend: Backend, image:
   const m = model.imported;
   if (m.head !== 'classifier') throw unsupportedError(`${model.name} is a ${m.head} model; classify needs a classifier`);
   const conventions = model.conventions();
-  const { tensor, shape, record } = await prepare(image, { input: m.input, conventions });
-  const { output } = forward(backend, m.plan, m.weights, tensor, shape);
-  const logits = output.data;
-  requireFiniteOutput(logits, `${model.name}: the logits`);
+  const { tensor, shape, record, quantized: pixels } = await prepare(image, { input: m.input, conventions });
+  let logits: Float32Array;
+  let probabilities: Float32Array;
+  let quantized: InferenceResult['quantized'] = null;
+  const integer = model.integer;
+  if (integer && m.integer) {
+    const { output } = runIntegerNetwork(integer.q8, m.plan, m.integer, integerInput(m, pixels, shape), { profile: integer.profile });
+    const q = output.data;
+    logits = dequantized(q);
+    let qProbabilities: QTensor | null = null;
+    if (m.integer.softmax) {
+      // The file's own SOFTMAX, in integer arithmetic (TFLite's fixed-point exp and reciprocal).
+      const out = m.integer.type === 'uint8' ? new Uint8Array(q.data.length) : new Int8Array(q.data.length);
+      q8Softmax(out, q.data, { rows: 1, cols: q.data.length }, softmaxRequantization(q.scale, m.integer.softmax.beta, profileRounding(integer.profile, 'SOFTMAX')));
+      qProbabilities = { data: out, ...m.integer.softmax.output };
+      probabilities = dequantized(qProbabilities);
+    } else probabilities = floatSoftmax(logits);
+    quantized = { logits: q, probabilities: qProbabilities };
+  } else {
+    logits = forward(backend, m.plan, m.weights, tensor, shape).output.data;
+    requireFiniteOutput(logits, `${model.name}: the logits`);
+    probabilities = floatSoftmax(logits);
+  }
+  const labels = model.labels;
+  // Ties (frequent in 8-bit probabilities) are broken by the logits, then by the lower index.
+  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || logits[b]! - logits[a]! || a - b);
+  const predictions = order.map((index) => ({ index, label: labels.name(index), probability: probabilities[index]! }));
+  const arithmetic: ArithmeticRecord = integer && m.integer ? { kind: 'integer', requantization: integer.profile } : { kind: 'float', requantization: null };
+  return { logits, probabilities, predictions, preprocessing: record, conventions, arithmetic, quantized };
+}
+
+function floatSoftmax(logits: Float32Array): Float32Array {
   const probabilities = new Float32Array(logits.length);
   f32Softmax(probabilities, logits, { rows: 1, cols: logits.length });
-  const labels = model.labels;
-  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
-  const predictions = order.map((index) => ({ index, label: labels.name(index), probability: probabilities[index]! }));
-  return { logits, probabilities, predictions, preprocessing: record, conventions };
+  return probabilities;
 }
 
 /** The top-K classes, best first (ties: lower index first). */

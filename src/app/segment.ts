@@ -42,6 +42,8 @@ import { resizeNearestIndex, resizeSourceCoord } from '../../kernels/f32-resize-
 import { f32Softmax } from '../../kernels/f32-softmax.js';
 import type { Tap } from '../model/forward.js';
 import { deeplabForward } from '../model/deeplab.js';
+import { runIntegerNetwork } from '../model/network.js';
+import { dequantized, integerInput, type ArithmeticRecord, type IntegerExecution } from './arithmetic.js';
 import { NO_PREDICTION, vocColor, type ClassMap } from '../model/segmentation.js';
 import type { ImportedModel } from '../io/tflite/import-graph.js';
 import { PASCAL_VOC_LABELS, type Labels } from '../io/labels.js';
@@ -285,6 +287,8 @@ export interface SegmentResult extends Segmentation {
   readonly image: RgbImage;
   readonly preprocessing: PreprocessRecord;
   readonly conventions: Conventions;
+  /** Which arithmetic (and requantization profile) produced the logits. */
+  readonly arithmetic: ArithmeticRecord;
 }
 
 /** What segmentation needs from a loaded model (MobileNetV2Model satisfies it). */
@@ -293,6 +297,8 @@ export interface SegmenterLike {
   readonly name: string;
   readonly labels: Labels;
   conventions(): Conventions;
+  /** The integer path's backend and profile when the model runs in integer arithmetic, else null. */
+  readonly integer: IntegerExecution | null;
 }
 
 /**
@@ -305,11 +311,20 @@ export async function segmentImage(model: SegmenterLike, backend: Backend, image
   const dl = m.deeplab;
   if (m.head !== 'deeplab' || !dl) throw unsupportedError(`${model.name} is a ${m.head} model; segment needs a Mobile DeepLabv3 model`);
   const conventions = model.conventions();
-  const { img, tensor, shape, record } = await prepare(image, { input: m.input, conventions });
-  const { logits } = deeplabForward(backend, dl, m.weights, tensor, shape);
-  requireFiniteOutput(logits.data, `${model.name}: the segmentation logits`);
+  const { img, tensor, shape, record, quantized } = await prepare(image, { input: m.input, conventions });
+  const integer = model.integer;
+  let logits: Tap;
+  if (integer && m.integer) {
+    // Integer path: the 8-bit upsampled logits, dequantized exactly (argmax is unchanged by the affine map).
+    const { output } = runIntegerNetwork(integer.q8, dl, m.integer, integerInput(m, quantized, shape), { profile: integer.profile });
+    logits = { data: dequantized(output.logits.data), shape: output.logits.shape };
+  } else {
+    logits = deeplabForward(backend, dl, m.weights, tensor, shape).logits;
+    requireFiniteOutput(logits.data, `${model.name}: the segmentation logits`);
+  }
+  const arithmetic: ArithmeticRecord = integer && m.integer ? { kind: 'integer', requantization: integer.profile } : { kind: 'float', requantization: null };
   const labels = model.labels;
   const names = labels.size === logits.shape[3] ? Array.from({ length: labels.size }, (_, i) => labels.name(i)) : undefined;
   const seg = segmentationFromLogits(logits, record, { labels: names, ...options });
-  return { ...seg, image: img, preprocessing: record, conventions };
+  return { ...seg, image: img, preprocessing: record, conventions, arithmetic };
 }
