@@ -106,8 +106,16 @@ export function q8_im2col(r0: i32, r1: i32, d: usize): void {
     for (let ox = 0; ox < ow; ox++) {
       const row = dst + (<usize>(r * ow + ox) * <usize>kp << 1);
       let k = 0;
+      const iw0 = ox * sw - pl;
+      const rowInside = dw == 1 && iw0 >= 0 && iw0 + kw <= w;
       for (let i = 0; i < kh; i++) {
         const ih = oy * sh - pt + i * dh;
+        if (rowInside && ih >= 0 && ih < h) {
+          // The whole kernel row is inside and contiguous (dilation 1): KW·IC values in one run.
+          widenRun(row + (<usize>k << 1), src + (<usize>(n * h + ih) * <usize>w + <usize>iw0) * <usize>ic, kw * ic, zx, signed);
+          k += kw * ic;
+          continue;
+        }
         for (let j = 0; j < kw; j++) {
           const iw = ox * sw - pl + j * dw;
           const o = row + (<usize>k << 1);
