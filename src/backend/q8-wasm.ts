@@ -33,14 +33,14 @@ import { checkConvIo, checkDepthwiseArgs, checkLength, checkMatmulArgs } from '.
 import type { ConvDims, DepthwiseDims, PointwiseDims } from '../../kernels/dims.js';
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import { INT32_MIN, type Requantization, type Requantizer } from '../../kernels/q-requantize.js';
-import { checkQuantizedOutput, checkSameQ8Type, checkZeroPoint, q8TypeOf, type Q8Array } from '../../kernels/q8-check.js';
+import { q8TypeOf, type Q8Array } from '../../kernels/q8-check.js';
 import { checkQ8ConvParams, q8Conv2dNhwc, type Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { q8DwConv2dNhwc } from '../../kernels/q8-dwconv2d-nhwc.js';
 import { q8PwConvNhwc } from '../../kernels/q8-fully-connected.js';
-import { q8Add, type Q8AddParams } from '../../kernels/q8-add.js';
+import { checkQ8AddArgs, q8Add, type Q8AddParams } from '../../kernels/q8-add.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
 import { createScalarQ8Backend, type Q8Backend } from './q8-backend.js';
-import { compileKernelModule, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type WasmMemory } from './wasm-module.js';
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
@@ -59,7 +59,6 @@ export interface Q8WasmOptions {
   adaptive?: boolean;
 }
 
-const PAGE = 65536;
 const ALIGN = 64;
 const SLACK = 16;
 const WEIGHTS_BASE = 1024;
@@ -216,13 +215,7 @@ export class Q8WasmBackend implements Q8Backend {
   }
 
   private ensure(bytes: number): void {
-    const have = this.memory!.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > WASM_MAX_PAGES) {
-      throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd (integer): needs ${(bytes / 2 ** 20).toFixed(0)} MiB of wasm memory, more than the ${WASM_MAX_PAGES / 16} MiB maximum`);
-    }
-    this.memory!.grow(Math.min(WASM_MAX_PAGES - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 4))));
+    growMemoryTo(this.memory!, bytes, 'wasm-simd (integer)');
   }
 
   private static span(bytes: number): number {
@@ -386,14 +379,7 @@ export class Q8WasmBackend implements Q8Backend {
 
   add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
     this.kernels();
-    checkLength(a, length, 'q8-add: a');
-    checkLength(b, length, 'q8-add: b');
-    checkLength(out, length, 'q8-add: out');
-    checkSameQ8Type('q8-add', { out, a, b });
-    const type = q8TypeOf(a);
-    checkZeroPoint('q8-add', 'a', p.aZeroPoint, type);
-    checkZeroPoint('q8-add', 'b', p.bZeroPoint, type);
-    checkQuantizedOutput('q8-add', p.output, type);
+    const type = checkQ8AddArgs(out, a, b, length, p);
     const rounding = p.a.rounding;
     const blocks = rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22
       ? null
