@@ -4,6 +4,7 @@
  *
  *  1. kernels: every MobileNetV2 1.0/224 layer (data/shapes/mobilenet_v2_1.0_224.tsv) on scalar,
  *     ts-fast and wasm-simd 1/2 threads → GFLOP/s (bench/kernels.ts);
+ *  1b. integer kernels: the same layers quantized on the integer backends (bench/q8-kernels.ts; --no-q8 skips);
  *  2. networks: each model of bench/models.ts (classifiers, DeepLab, SSDLite) on our backends and
  *     the peers, all on the same weights — the TFLite interpreter (WASM SIMD, XNNPACK) on the real
  *     .tflite file or our export of the weights, TF.js WASM and CPU graphs built from our weights,
@@ -24,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { readShapes } from './shapes.js';
 import { runKernelBench, type KernelBackendSpec, type KernelRow } from './kernels.js';
+import { runQ8KernelBench } from './q8-kernels.js';
 import { buildModel, MODEL_CONFIGS, unavailable, type ModelKind } from './models.js';
 import { writeOracle } from './oracle.js';
 import type { NetJob, NetResult, Runtime } from './net-runner.js';
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     const shapes = readShapes(repoPath('data', 'shapes', 'mobilenet_v2_1.0_224.tsv'));
     kernelRows = await runKernelBench(quick ? shapes.filter((_, i) => i % 6 === 0) : shapes, KERNEL_BACKENDS, { timeMs: quick ? 30 : 250, log });
   }
+  const q8Section = flag('--network-only') || flag('--no-q8') ? null : await runQ8KernelBench({ quick, timeMs: quick ? 30 : 250, log });
 
   const netRows: NetRow[] = [];
   const notes: string[] = [];
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
   if (kernelRows.length > 0) {
     md.push('## Kernels: MobileNetV2 1.0/224 layers (data/shapes/mobilenet_v2_1.0_224.tsv)', '', 'Timed call = the Backend op as forward() uses it (wasm-simd: copy in, kernel, copy out). Median of tinybench samples.', '', kernelTable(kernelRows, KERNEL_BACKENDS), '');
   }
+  if (q8Section !== null) md.push(q8Section, '');
   if (notes.length > 0) md.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   const report = md.join('\n');
   process.stdout.write(report + '\n');

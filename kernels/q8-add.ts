@@ -69,7 +69,8 @@ export function addRequantization(
   };
 }
 
-export function q8Add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
+/** The entry checks of q8Add (shared with the fast backends, so they fail alike); returns the 8-bit type. */
+export function checkQ8AddArgs(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): 'uint8' | 'int8' {
   checkLength(a, length, 'q8-add: a');
   checkLength(b, length, 'q8-add: b');
   checkLength(out, length, 'q8-add: out');
@@ -78,6 +79,11 @@ export function q8Add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q
   checkZeroPoint('q8-add', 'a', p.aZeroPoint, type);
   checkZeroPoint('q8-add', 'b', p.bZeroPoint, type);
   checkQuantizedOutput('q8-add', p.output, type);
+  return type;
+}
+
+export function q8Add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
+  checkQ8AddArgs(out, a, b, length, p);
   const scaleUp = 2 ** p.leftShift;
   const { min, max, zeroPoint } = p.output;
   for (let i = 0; i < length; i++) {

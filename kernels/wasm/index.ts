@@ -9,3 +9,7 @@ export { f32_conv2d_nhwc_c8 } from './f32-conv2d-nhwc-c8';
 export { f32_add, f32_gavgpool_nhwc } from './f32-elementwise';
 export { f64_resize_rows, f64_resize_blend } from './f64-resize-bilinear';
 export { f32x4_peak } from './f32-peak';
+export { q8_gemm_4x8 } from './q8-gemm-4x8';
+export { q8_dwconv_c8 } from './q8-dwconv-c8';
+export { q8_widen, q8_pad_widen, q8_im2col } from './q8-layout';
+export { q8_add } from './q8-add';

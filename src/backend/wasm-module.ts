@@ -148,6 +148,21 @@ export function compileKernelModule(shared = true): Promise<WasmModule> {
   return p;
 }
 
+/**
+ * Grows `memory` until it holds at least `bytes` bytes, by at least a quarter of its size at a
+ * time (to amortise); `who` names the backend in the error when WASM_MAX_PAGES would be exceeded.
+ */
+export function growMemoryTo(memory: WasmMemory, bytes: number, who: string): void {
+  const page = 65536;
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const pages = Math.ceil((bytes - have) / page);
+  if (have / page + pages > WASM_MAX_PAGES) {
+    throw new MobileNetV2Error('UNSUPPORTED', `${who}: needs ${(bytes / 2 ** 20).toFixed(0)} MiB of wasm memory, more than the ${WASM_MAX_PAGES / 16} MiB maximum`);
+  }
+  memory.grow(Math.min(WASM_MAX_PAGES - have / page, Math.max(pages, Math.ceil(have / page / 4))));
+}
+
 /** Instantiates the module on `memory` (synchronous: the module is already compiled). */
 export function instantiateKernels(module: WasmModule, memory: WasmMemory): KernelExports {
   const instance = new wasmApi!.Instance(module, { env: { memory } });

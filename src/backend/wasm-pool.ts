@@ -111,6 +111,8 @@ export interface WorkerPoolOptions {
   readonly spin?: number;
   /** Run layers on the main thread alone while the machine has no free core for the workers (default true). */
   readonly adaptive?: boolean;
+  /** The module exports a job's `op` indexes (default KERNEL_NAMES; the integer backend passes its own list). */
+  readonly exportNames?: readonly string[];
 }
 
 interface Posted {
@@ -168,7 +170,7 @@ export class WorkerPool {
       ctrl,
       layout: CTRL,
       spin: opts.spin ?? DEFAULT_WORKER_SPIN,
-      exportNames: [...KERNEL_NAMES],
+      exportNames: [...(opts.exportNames ?? KERNEL_NAMES)],
     };
     if (jsHost.pool === null) throw unsupportedError('wasm-simd: this host has no worker threads');
     this.host = jsHost.pool;

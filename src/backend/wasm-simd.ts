@@ -36,11 +36,10 @@ import { f32Softmax } from '../../kernels/f32-softmax.js';
 import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
-import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, growMemoryTo, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
 import { packConv8, packDepthwise3x3c4, packPointwise8 } from './wasm-pack.js';
 import { WorkerPool } from './wasm-pool.js';
 
-const PAGE = 65536;
 const ALIGN = 64;
 const SLACK = 16;
 const WEIGHTS_BASE = 1024;
@@ -140,13 +139,7 @@ export class WasmSimdBackend implements Backend {
   }
 
   private ensure(bytes: number): void {
-    const have = this.memory!.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > WASM_MAX_PAGES) {
-      throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd: needs ${(bytes / 2 ** 20).toFixed(0)} MiB of wasm memory, more than the ${WASM_MAX_PAGES / 16} MiB maximum`);
-    }
-    this.memory!.grow(Math.min(WASM_MAX_PAGES - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 4)))); // ≥ 25 % to amortise
+    growMemoryTo(this.memory!, bytes, 'wasm-simd');
   }
 
   private static span(floats: number): number {

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Integer matrix product with requantization: the quantized 1×1 pointwise conv (expansion and
+ * projection of every inverted residual block, most of MobileNetV2's MAdds) and, on im2col rows,
+ * the general conv (the 3×3 stride-2 stem). Twin of kernels/q8-fully-connected.ts (q8PwConvNhwc)
+ * and kernels/q8-conv2d-nhwc.ts, bit for bit.
+ *
+ *   y   [P, OC]  uint8/int8 outputs
+ *   x   [P, KP]  int16 rows x − zx (KP = K rounded up to even, zero-padded; q8_widen / q8_im2col)
+ *   wp  packed weights, one block per 8 output channels (OC padded with zero channels):
+ *         [bias i32 × 8] then for each pair of k (2j, 2j+1): two vectors of 8 int16,
+ *         [w'(c,2j) w'(c,2j+1)] for c = 8b … 8b+3, then for c = 8b+4 … 8b+7, w' = w − zw
+ *   rq  requantization block (q8-requantize.ts) for CP = 8·ceil(OC/8) channels
+ *
+ * acc = bias + Σ_k w'·x' in int32: i32x4.dot_i16x8_s multiplies the int16 pairs into int32 and
+ * adds the two products (|w'|, |x'| ≤ 255, so nothing overflows before the accumulator), and the
+ * accumulator wraps modulo 2³² exactly like the scalar kernel's `| 0` — sums modulo 2³² do not
+ * depend on their order, so any tiling and any thread split give the scalar kernel's int32.
+ *
+ * Micro-kernel: 4 pixels × 8 channels (8 accumulators), a pair of x values splatted per pixel and
+ * two weight vectors per k pair; pixel remainders run a 1 × 8 tile, channel remainders compute the
+ * zero-padded lanes and store only the valid ones. Pixel blocks of 32 rows outer, channel blocks
+ * inner, so a block of x stays in cache while the weights stream past it.
+ *
+ * Descriptor d (i32 words): y x wp rq KP OC mode uniform zo lo hi signed.
+ */
+import { requant4, storeQ8x8 } from './q8-requantize';
+
+const PIXEL_BLOCK: i32 = 32;
+
+export function q8_gemm_4x8(p0: i32, p1: i32, d: usize): void {
+  const y = <usize>load<i32>(d);
+  const x = <usize>load<i32>(d, 4);
+  const wp = <usize>load<i32>(d, 8);
+  const rq = <usize>load<i32>(d, 12);
+  const kp = load<i32>(d, 16);
+  const oc = load<i32>(d, 20);
+  const mode = load<i32>(d, 24);
+  const uniform = load<i32>(d, 28);
+  const zoI = load<i32>(d, 32);
+  const loI = load<i32>(d, 36);
+  const hiI = load<i32>(d, 40);
+  const signed = load<i32>(d, 44) != 0;
+  const zo = i32x4.splat(zoI);
+  const lo = i32x4.splat(loI);
+  const hi = i32x4.splat(hiI);
+  const flo = f32x4.splat(<f32>(loI - zoI));
+  const fhi = f32x4.splat(<f32>(hiI - zoI));
+  const blocks = (oc + 7) >> 3;
+  const cp4 = <usize>(blocks << 5);
+  const xs = <usize>kp << 1;           // bytes per x row
+  const ys = <usize>oc;                // bytes per y row
+  const bs = 32 + (<usize>kp << 4);    // bytes per weight block
+  const kEnd = <usize>kp << 1;
+  for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
+    const pe = min(pb + PIXEL_BLOCK, p1);
+    for (let b = 0; b < blocks; b++) {
+      const wb = wp + <usize>b * bs;
+      const cb = <usize>b << 5;
+      const nOut = min(8, oc - (b << 3));
+      const bias0 = v128.load(wb);
+      const bias1 = v128.load(wb, 16);
+      const wk0 = wb + 32;
+      const yb = y + (<usize>b << 3);
+      let p = pb;
+      for (; p + 4 <= pe; p += 4) {
+        const a0 = x + <usize>p * xs;
+        const a1 = a0 + xs;
+        const a2 = a1 + xs;
+        const a3 = a2 + xs;
+        let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
+        let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+        let wk = wk0;
+        for (let k: usize = 0; k < kEnd; k += 4, wk += 32) {
+          const w0 = v128.load(wk);
+          const w1 = v128.load(wk, 16);
+          let xv = v128.load32_splat(a0 + k);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, w1));
+          xv = v128.load32_splat(a1 + k);
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(xv, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(xv, w1));
+          xv = v128.load32_splat(a2 + k);
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(xv, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(xv, w1));
+          xv = v128.load32_splat(a3 + k);
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(xv, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(xv, w1));
+        }
+        const o = yb + <usize>p * ys;
+        storeQ8x8(o, requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+        storeQ8x8(o + ys, requant4(c10, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c11, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+        storeQ8x8(o + 2 * ys, requant4(c20, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c21, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+        storeQ8x8(o + 3 * ys, requant4(c30, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c31, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+      }
+      for (; p < pe; p++) {
+        const a0 = x + <usize>p * xs;
+        let c00 = bias0, c01 = bias1;
+        let wk = wk0;
+        for (let k: usize = 0; k < kEnd; k += 4, wk += 32) {
+          const xv = v128.load32_splat(a0 + k);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, v128.load(wk)));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, v128.load(wk, 16)));
+        }
+        storeQ8x8(yb + <usize>p * ys, requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+      }
+    }
+  }
+}
