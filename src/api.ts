@@ -33,7 +33,7 @@ import type { RgbImage } from './io/image/image.js';
 import type { ConventionOverrides, ProfileName } from './io/conventions.js';
 import { modelConventions, prepare, type ConventionChoice, type Conventions, type PreparedImage } from './app/prepare.js';
 import { checkRequantizationProfile, resolveArithmetic, type ArithmeticKind, type ArithmeticRecord, type IntegerExecution } from './app/arithmetic.js';
-import { createScalarQ8Backend, type Q8Backend } from './backend/q8-backend.js';
+import type { Q8Backend } from './backend/q8-backend.js';
 import type { RequantizationProfile } from '../kernels/q-requantize.js';
 import { classifyImage, inferImage, type ClassifyOptions, type InferenceResult, type Prediction } from './app/classify.js';
 import { segmentImage, type SegmentationOptions, type SegmentResult } from './app/segment.js';
@@ -236,9 +236,20 @@ export class MobileNetV2Model {
   }
 }
 
-/** The integer backend for a float backend choice: the scalar kernels for 'scalar' (the definition). */
-async function makeQ8Backend(_kind: BackendKind, _threads: number | undefined): Promise<Q8Backend> {
-  return createScalarQ8Backend();
+/**
+ * The integer backend for a backend choice: 'scalar' is the definition (the scalar q8 kernels);
+ * 'wasm-simd', and 'auto' where WASM SIMD passes its start-up check, run the WASM SIMD integer
+ * kernels (bit-identical, any thread count); 'ts-fast' has no integer kernels and runs the scalar ones.
+ */
+async function makeQ8Backend(kind: BackendKind, threads: number | undefined): Promise<Q8Backend> {
+  const { createQ8Backend } = await import('./backend/q8-wasm.js');
+  if (kind === 'wasm-simd') return createQ8Backend('wasm-simd', { threads });
+  if (kind === 'auto') {
+    const { wasmSimdUsable } = await import('./backend/create.js');
+    if ((await wasmSimdUsable()) === null) return createQ8Backend('wasm-simd', { threads });
+  }
+  if (threads !== undefined && threads > 1) throw usageError(`backend '${kind}' runs the integer path on the scalar kernels, single-threaded; threads > 1 needs 'wasm-simd' (or 'auto')`);
+  return createQ8Backend('scalar', {});
 }
 
 async function makeBackend(kind: BackendKind, threads: number | undefined): Promise<Backend> {
@@ -284,7 +295,8 @@ export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model>
   if (memory !== 'efficient' && memory !== 'layerwise') throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
   const arithmetic = resolveArithmetic(imported, options.arithmetic);
   const profile = checkRequantizationProfile(options.requantization);
-  const backend = await makeBackend(options.backend ?? 'auto', options.threads);
+  // The integer path runs its own backend; the float one then only serves selfCheck, so it is the scalar oracle (no workers).
+  const backend = arithmetic === 'integer' ? createScalarBackend() : await makeBackend(options.backend ?? 'auto', options.threads);
   let integer: IntegerExecution | null = null;
   if (arithmetic === 'integer') {
     try {
