@@ -35,6 +35,7 @@ import { modelConventions, prepare, type ConventionChoice, type Conventions, typ
 import { checkRequantizationProfile, resolveArithmetic, type ArithmeticKind, type ArithmeticRecord, type IntegerExecution } from './app/arithmetic.js';
 import type { Q8Backend } from './backend/q8-backend.js';
 import type { RequantizationProfile } from '../kernels/q-requantize.js';
+import { runTensor, type TensorData, type TensorRunOptions, type TensorRunResult } from './app/run-tensor.js';
 import { classifyImage, inferImage, type ClassifyOptions, type InferenceResult, type Prediction } from './app/classify.js';
 import { segmentImage, type SegmentationOptions, type SegmentResult } from './app/segment.js';
 import { detectImage, type DetectOptions, type DetectResult } from './app/detect.js';
@@ -189,6 +190,15 @@ export class MobileNetV2Model {
    */
   async segment(image: ImageInput | RgbImage, options: SegmentationOptions = {}): Promise<SegmentResult> {
     return segmentImage(this, this.runner, image, options);
+  }
+
+  /**
+   * The whole network on one raw NHWC tensor in the model's own input dtype (uint8/int8 on the
+   * integer path, float32 on the float path), with every tap asked for, each in its own dtype and
+   * quantization (src/app/run-tensor.ts) — the kernel author's view, no image conventions involved.
+   */
+  runTensor(data: TensorData, shape: readonly number[], options: TensorRunOptions = {}): TensorRunResult {
+    return runTensor(this, this.runner, data, shape, options);
   }
 
   /** The top-K classes, best first (ties: lower index first). */
