@@ -73,12 +73,13 @@ export interface ResizeDims {
   readonly outW: number;
 }
 
-const MODES: readonly ResizeCoordinateMode[] = ['align-corners', 'half-pixel', 'asymmetric'];
+/** The sampling grids, the one list every resize (kernels, backends, plans, preprocessing, CLI) checks against. */
+export const RESIZE_COORDINATE_MODES: readonly ResizeCoordinateMode[] = Object.freeze(['align-corners', 'half-pixel', 'asymmetric']);
 
 function checkResizeArgs(kernel: string, out: Float32Array, x: Float32Array, dims: ResizeDims, mode: ResizeCoordinateMode): void {
   checkDims(kernel, { n: dims.n, inH: dims.inH, inW: dims.inW, c: dims.c, outH: dims.outH, outW: dims.outW });
-  if (!MODES.includes(mode)) {
-    throw new KernelArgumentError(`${kernel}: unknown coordinate mode ${JSON.stringify(mode)}; expected one of ${MODES.map((m) => `'${m}'`).join(', ')}`);
+  if (!RESIZE_COORDINATE_MODES.includes(mode)) {
+    throw new KernelArgumentError(`${kernel}: unknown coordinate mode ${JSON.stringify(mode)}; expected one of ${RESIZE_COORDINATE_MODES.map((m) => `'${m}'`).join(', ')}`);
   }
   checkLength(x, { N: dims.n, H: dims.inH, W: dims.inW, C: dims.c }, `${kernel}: x`);
   checkLength(out, { N: dims.n, OH: dims.outH, OW: dims.outW, C: dims.c }, `${kernel}: out`);

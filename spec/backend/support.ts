@@ -21,6 +21,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { createBackend } from '../../src/backend/create.js';
 import { WasmSimdBackend } from '../../src/backend/wasm-simd.js';
 import { dotErrorBound } from '../helpers/close.js';
+import { seededUniform } from '../../src/model/random.js';
 
 export interface BackendUnderTest {
   readonly label: string;
@@ -51,16 +52,11 @@ export async function makeBackend(b: BackendUnderTest): Promise<Backend> {
   return createBackend(b.kind, { threads: b.threads });
 }
 
-/** Deterministic float32 values uniform in [lo, hi) (xorshift32). */
+/** Deterministic float32 values uniform in [lo, hi) (the project's one seeded generator). */
 export function data(length: number, seed: number, lo = -2, hi = 2): Float32Array {
+  const next = seededUniform(seed);
   const out = new Float32Array(length);
-  let s = (0x9e3779b1 ^ Math.imul(seed + 1, 0x85ebca6b)) | 0 || 1;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = Math.fround(lo + (hi - lo) * ((s >>> 8) / 16777216));
-  }
+  for (let i = 0; i < length; i++) out[i] = Math.fround(lo + (hi - lo) * next());
   return out;
 }
 

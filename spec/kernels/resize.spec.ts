@@ -31,6 +31,7 @@ import {
 } from '../../kernels/f32-resize-nhwc.js';
 import { KernelArgumentError, KernelShapeError } from '../../kernels/check.js';
 import { REPO_ROOT } from '../helpers/shared.js';
+import { seededUniform } from '../../src/model/random.js';
 
 interface GoldenCase {
   dims: ResizeDims;
@@ -343,16 +344,9 @@ describe('argument checks', () => {
   });
 });
 
-/** Deterministic pseudo-random float32 tensor in about [−4, 4] (xorshift32 + Box–Muller-free sum). */
+/** Deterministic pseudo-random float32 tensor in about [−4, 4] (a sum of four uniforms from the project's one seeded generator). */
 function randomTensor(length: number, seed: number): Float32Array {
-  let s = (seed | 0) ^ 0x9e3779b9;
-  if (s === 0) s = 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const next = seededUniform(seed);
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = (next() + next() + next() + next() - 2) * 2;
   return out;

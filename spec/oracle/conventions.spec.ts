@@ -10,6 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROFILE_NAMES, PROFILES, resolveConventions } from '../../src/io/conventions.js';
+import { FITS, NORMALIZATION_NAMES, preprocessImage, RESIZE_METHODS } from '../../src/io/image/preprocess.js';
+import { buildDeeplabPlan, UPSAMPLING_MODES } from '../../src/model/deeplab.js';
+import { segmentationFromLogits } from '../../src/app/segment.js';
+import { RESIZE_COORDINATE_MODES } from '../../kernels/f32-resize-nhwc.js';
 import { readNpyFile } from '../../src/io/npy.js';
 import { MobileNetV2Error } from '../../src/errors.js';
 import { goldenPath } from '../helpers/golden-weights.js';
@@ -45,6 +49,41 @@ describe('profiles', () => {
     expect(c.changes.map((x) => [x.field, x.reason])).toEqual([['bnEps', 'override'], ['weightLayout', 'model'], ['resize', 'override'], ['classes', 'model'], ['labelOffset', 'model']]);
     expect(() => resolveConventions('caffe' as never)).toThrow(MobileNetV2Error);
     expect(() => resolveConventions('keras', { centralCrop: 1.5 })).toThrow(/central crop/);
+  });
+});
+
+describe('one validated list per convention value', () => {
+  const img = { data: new Uint8Array(5 * 4 * 3).map((_, i) => (i * 37) % 256), width: 5, height: 4, channels: 3 as const, format: 'raw' as const };
+
+  it('resize methods: every listed one is accepted by the profiles, preprocessing and the loader; anything else is refused naming the list', () => {
+    // Two kernels × the kernels' sampling grids, nothing else.
+    expect(new Set(RESIZE_METHODS)).toEqual(new Set(['bilinear', 'nearest'].flatMap((k) => RESIZE_COORDINATE_MODES.map((m) => `${k}-${m}`))));
+    for (const p of PROFILE_NAMES) expect(RESIZE_METHODS).toContain(PROFILES[p].resize);
+    const tensors = RESIZE_METHODS.map((resize) => {
+      expect(resolveConventions('tflite', { resize }).resize).toBe(resize);
+      return Array.from(preprocessImage(img, { width: 8, height: 7, resize, normalization: 'unit' }).tensor).join();
+    });
+    expect(new Set(tensors).size).toBe(RESIZE_METHODS.length); // every choice gives different numbers
+    expect(() => resolveConventions('tflite', { resize: 'bicubic' as never })).toThrow(`resize must be one of ${RESIZE_METHODS.join(', ')}, got 'bicubic'`);
+  });
+
+  it('normalizations and fits: the profiles use only listed values; unknown ones are refused', () => {
+    for (const p of PROFILE_NAMES) {
+      expect(NORMALIZATION_NAMES).toContain(PROFILES[p].normalization);
+      expect(FITS).toContain(PROFILES[p].fit);
+    }
+    expect(NORMALIZATION_NAMES).toEqual(['tf-inception', 'torch-imagenet', 'unit', 'raw-uint8']);
+    expect(() => resolveConventions('tflite', { fit: 'crop' as never })).toThrow("fit must be 'stretch' or 'pad-longer-side', got 'crop'");
+    expect(() => resolveConventions('tflite', { normalization: 'caffe' as never })).toThrow(/unknown normalization 'caffe'/);
+  });
+
+  it("DeepLab upsampling grids: the plan and segmentation's score resize check the same list", () => {
+    expect(UPSAMPLING_MODES).toEqual(['align-corners', 'half-pixel']);
+    for (const upsampling of UPSAMPLING_MODES) expect(buildDeeplabPlan({ resolution: 65, width: 0.35, upsampling }).options.upsampling).toBe(upsampling);
+    expect(() => buildDeeplabPlan({ resolution: 65, width: 0.35, upsampling: 'asymmetric' as never })).toThrow("upsampling must be 'align-corners' or 'half-pixel', got 'asymmetric'");
+    const logits = { data: new Float32Array(2 * 2 * 3), shape: [1, 2, 2, 3] as const };
+    expect(() => segmentationFromLogits(logits, null, { output: 'model-size', resize: 'asymmetric' as never }))
+      .toThrow("segmentation: resize must be 'align-corners' or 'half-pixel', got 'asymmetric'");
   });
 });
 

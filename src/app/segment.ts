@@ -41,7 +41,7 @@ import { f32ArgmaxLastAxis } from '../../kernels/f32-argmax-nhwc.js';
 import { resizeNearestIndex, resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { f32Softmax } from '../../kernels/f32-softmax.js';
 import type { Tap } from '../model/forward.js';
-import { deeplabForward } from '../model/deeplab.js';
+import { checkUpsampling, deeplabForward, type DeeplabUpsampling } from '../model/deeplab.js';
 import { runIntegerNetwork } from '../model/network.js';
 import { dequantized, integerInput, type ArithmeticRecord, type IntegerExecution } from './arithmetic.js';
 import { NO_PREDICTION, vocColor, type ClassMap } from '../model/segmentation.js';
@@ -79,7 +79,7 @@ export interface SegmentationOptions {
   /** Class names; default PASCAL VOC when K = 21, else 'class_<k>'. */
   labels?: readonly string[];
   /** Sampling grid used to bring the scores to the original size; default 'align-corners' (DeepLab). */
-  resize?: 'align-corners' | 'half-pixel';
+  resize?: DeeplabUpsampling;
   /**
    * 'bilinear' (default): interpolate the scores, then argmax. 'nearest': take each pixel's nearest
    * model pixel (TF's nearest-neighbour index rule), which is exactly what DeepLab's
@@ -108,7 +108,7 @@ export interface SegmentationPolicy {
   readonly content: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
   /** Where that content lands in the output (source pixels of the crop; the whole grid for 'model-size'). */
   readonly target: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
-  readonly resize: 'align-corners' | 'half-pixel' | 'none';
+  readonly resize: DeeplabUpsampling | 'none';
   readonly interpolation: 'bilinear' | 'nearest' | 'none';
   readonly argmaxTies: 'lowest-index';
   readonly description: string;
@@ -148,8 +148,7 @@ export function segmentationFromLogits(logits: Tap, mapping: SegmentationMapping
   if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= n) throw usageError(`segmentation: batchIndex ${String(options.batchIndex)} is outside the batch of ${n}`);
   const output = options.output ?? 'input-size';
   if (output !== 'input-size' && output !== 'model-size') throw usageError(`segmentation: output must be 'input-size' or 'model-size', got '${String(output)}'`);
-  const mode = options.resize ?? 'align-corners';
-  if (mode !== 'align-corners' && mode !== 'half-pixel') throw usageError(`segmentation: resize must be 'align-corners' or 'half-pixel', got '${String(mode)}'`);
+  const mode = checkUpsampling(options.resize ?? 'align-corners', 'segmentation: resize');
   const interpolation = options.interpolation ?? 'bilinear';
   if (interpolation !== 'bilinear' && interpolation !== 'nearest') throw usageError(`segmentation: interpolation must be 'bilinear' or 'nearest', got '${String(interpolation)}'`);
   const nearest = interpolation === 'nearest';

@@ -21,10 +21,9 @@
  * Invalid arguments (and overlapping buffers) go to the scalar kernels, so errors are theirs.
  */
 import type { ConcatPart, ResizeDims, ResizeMode } from './backend.js';
-import { f32ResizeBilinearNhwc, resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
+import { f32ResizeBilinearNhwc, resizeSourceCoord, RESIZE_COORDINATE_MODES } from '../../kernels/f32-resize-nhwc.js';
 import { f32ConcatChannelsNhwc } from '../../kernels/f32-concat-nhwc.js';
 
-const MODES: readonly ResizeMode[] = ['align-corners', 'half-pixel', 'asymmetric'];
 const posInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
 const overlaps = (a: Float32Array, b: Float32Array): boolean =>
   a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
@@ -72,7 +71,7 @@ export function bilinearRowPlan(inH: number, outH: number, mode: ResizeMode): Bi
 export function fastResizeBilinearNhwc(out: Float32Array, x: Float32Array, dims: ResizeDims, mode: ResizeMode): void {
   const { n: batch, inH, inW, c: C, outH, outW } = dims;
   if (
-    !posInt(batch) || !posInt(inH) || !posInt(inW) || !posInt(C) || !posInt(outH) || !posInt(outW) || !MODES.includes(mode) ||
+    !posInt(batch) || !posInt(inH) || !posInt(inW) || !posInt(C) || !posInt(outH) || !posInt(outW) || !RESIZE_COORDINATE_MODES.includes(mode) ||
     x.length !== batch * inH * inW * C || out.length !== batch * outH * outW * C || overlaps(out, x)
   ) {
     f32ResizeBilinearNhwc(out, x, dims, mode); // throws the scalar kernel's error

@@ -20,7 +20,7 @@
  * that ends up different from the profile is listed in `changes` with the reason, so a record read
  * later says exactly where it departs from the named convention.
  */
-import { resolveNormalization, type ExplicitResizeMethod, type Fit, type Normalization, type ResolvedNormalization } from './image/preprocess.js';
+import { FITS, RESIZE_METHODS, resolveNormalization, type ExplicitResizeMethod, type Fit, type Normalization, type ResolvedNormalization } from './image/preprocess.js';
 import { usageError } from '../errors.js';
 import { checkPadding, type PaddingConvention } from '../model/plan.js';
 
@@ -242,18 +242,14 @@ export function parseProfileName(name: unknown): ProfileName {
   throw usageError(`unknown convention profile '${String(name)}'; expected one of ${PROFILE_NAMES.join(', ')}`);
 }
 
-const RESIZES: readonly ExplicitResizeMethod[] = [
-  'bilinear-half-pixel', 'bilinear-align-corners', 'bilinear-asymmetric', 'nearest-half-pixel', 'nearest-align-corners', 'nearest-asymmetric',
-];
-
 function checkOverrides(o: ConventionOverrides): void {
   if (o.padding !== undefined) checkPadding(o.padding);
   if (o.bnEps !== undefined && !(o.bnEps >= 0 && Number.isFinite(o.bnEps))) throw usageError(`BN ε must be a finite non-negative number, got ${String(o.bnEps)}`);
   if (o.weightLayout !== undefined && !WEIGHT_LAYOUTS.includes(o.weightLayout)) throw usageError(`weight layout must be one of ${WEIGHT_LAYOUTS.join(', ')}, got '${String(o.weightLayout)}'`);
   if (o.activationLayout !== undefined && o.activationLayout !== 'NCHW' && o.activationLayout !== 'NHWC') throw usageError(`activation layout must be NCHW or NHWC, got '${String(o.activationLayout)}'`);
-  if (o.resize !== undefined && !RESIZES.includes(o.resize)) throw usageError(`resize must be one of ${RESIZES.join(', ')}, got '${String(o.resize)}'`);
+  if (o.resize !== undefined && !RESIZE_METHODS.includes(o.resize)) throw usageError(`resize must be one of ${RESIZE_METHODS.join(', ')}, got '${String(o.resize)}'`);
   if (o.centralCrop !== undefined && !(o.centralCrop > 0 && o.centralCrop <= 1)) throw usageError(`central crop must be a fraction in (0, 1], got ${String(o.centralCrop)}`);
-  if (o.fit !== undefined && o.fit !== 'stretch' && o.fit !== 'pad-longer-side') throw usageError(`fit must be 'stretch' or 'pad-longer-side', got '${String(o.fit)}'`);
+  if (o.fit !== undefined && !FITS.includes(o.fit)) throw usageError(`fit must be ${FITS.map((f) => `'${f}'`).join(' or ')}, got '${String(o.fit)}'`);
   if (o.labelOffset !== undefined && o.labelOffset !== 0 && o.labelOffset !== 1) throw usageError(`label offset must be 0 or 1, got ${String(o.labelOffset)}`);
 }
 

@@ -38,6 +38,14 @@ import { fmtShape, shapeError, usageError, weightsError } from '../errors.js';
 
 export type DeeplabAspp = 'none' | 'plain' | 'separable';
 export type DeeplabUpsampling = 'align-corners' | 'half-pixel';
+/** DeepLab's bilinear grids (its plans, and segmentation's score upsampling back to the image), the one list they check against. */
+export const UPSAMPLING_MODES: readonly DeeplabUpsampling[] = Object.freeze(['align-corners', 'half-pixel']);
+
+/** `value` as an upsampling grid, or a USAGE error listing the choices (`what` names the option). */
+export function checkUpsampling(value: unknown, what = 'upsampling'): DeeplabUpsampling {
+  if (typeof value === 'string' && (UPSAMPLING_MODES as readonly string[]).includes(value)) return value as DeeplabUpsampling;
+  throw usageError(`${what} must be ${UPSAMPLING_MODES.map((m) => `'${m}'`).join(' or ')}, got '${String(value)}'`);
+}
 export type DeeplabConcatOrder = 'pooling-first' | 'aspp0-first';
 
 export interface DeeplabOptions {
@@ -155,8 +163,7 @@ function resolveOptions(o: DeeplabOptions): ResolvedDeeplabOptions {
   const divisor = o.divisor ?? (width === 1 ? 8 : 1);
   if (!Number.isInteger(divisor) || divisor < 1) throw usageError(`channel divisor must be a positive integer, got ${String(o.divisor)}`);
   const padding = checkPadding(o.padding ?? 'tf-same');
-  const upsampling = o.upsampling ?? 'align-corners';
-  if (upsampling !== 'align-corners' && upsampling !== 'half-pixel') throw usageError(`upsampling must be 'align-corners' or 'half-pixel', got '${String(o.upsampling)}'`);
+  const upsampling = checkUpsampling(o.upsampling ?? 'align-corners');
   const depth = o.depth ?? 256;
   if (!Number.isInteger(depth) || depth < 1) throw usageError(`head depth must be a positive integer, got ${String(o.depth)}`);
   const concatOrder = o.concatOrder ?? 'pooling-first';

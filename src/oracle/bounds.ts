@@ -7,7 +7,8 @@
  * A itself is one more pass of the same kernel on |x|, |w|, |b| without the clamp.
  *
  * Network: a statistical tolerance (networkErrorBound below) — the rigorous worst case compounds
- * Σ|w| per layer and is astronomically loose after 50 layers.
+ * Σ|w| per layer and is astronomically loose after 50 layers. Every head has one: the classifier
+ * (networkErrorBound), Mobile DeepLabv3 (deeplabErrorBound) and SSDLite (ssdliteErrorBound).
  */
 import type { Backend } from '../backend/backend.js';
 import { createScalarBackend } from '../backend/scalar.js';
@@ -15,6 +16,7 @@ import type { ConvPlan, MobileNetV2Plan } from '../model/plan.js';
 import type { MobileNetV2Weights } from '../model/weights.js';
 import { forward, runConv } from '../model/forward.js';
 import { deeplabForward, type DeeplabPlan } from '../model/deeplab.js';
+import { ssdliteForward, type SsdlitePlan } from '../model/ssdlite.js';
 import { TINY, U32 } from './tolerance.js';
 
 const abs = (x: Float32Array): Float32Array => x.map(Math.abs);
@@ -179,4 +181,38 @@ export function deeplabErrorBound(plan: DeeplabPlan, weights: MobileNetV2Weights
   variances.set('upsampled_logits', resizeVariance(backend, vLog, t('upsampled_logits'), { n, inH: h, inW: w, c: K, outH: H, outW: W }, upsampling));
   const taps = toBounds(variances);
   return { logits: taps.get('upsampled_logits')!, taps };
+}
+
+/**
+ * The statistical tolerance of networkErrorBound for SSDLite: per box encoding [N, A, 4] and class
+ * logit [N, A, classes], in anchor order. The feature maps carry the backbone's variances (the first
+ * one is block 14's expansion output); each extra layer and predictor is a conv on its input map,
+ * so the variance goes through the same convVariance step; the predictors' outputs are placed at
+ * their maps' anchor offsets exactly as ssdliteStep places the values.
+ */
+export function ssdliteErrorBound(plan: SsdlitePlan, weights: MobileNetV2Weights, input: Float32Array, shape: readonly number[]): {
+  boxEncodings: Float32Array; classLogits: Float32Array; taps: Map<string, Float32Array>;
+} {
+  const backend = createScalarBackend();
+  const n = shape[0]!;
+  const ref = ssdliteForward(backend, plan, weights, input, shape, { taps: 'all' });
+  const t = (name: string): Float32Array => ref.taps.get(name)!.data;
+  const variances = backboneVariances(backend, plan.backbone, weights, ref.taps, n);
+  const A = plan.anchors;
+  const K = plan.classes;
+  const vBox = new Float64Array(n * A * 4);
+  const vClass = new Float64Array(n * A * K);
+  for (const c of plan.head) {
+    const v = convVariance(backend, c, t(c.input), variances.get(c.input)!, t(c.name), n, weights);
+    variances.set(c.name, v);
+    if (c.part === 'box' || c.part === 'class') {
+      const map = plan.featureMaps[c.featureMap]!;
+      const d = c.part === 'box' ? 4 : K;
+      const per = map.anchorCount * d;
+      for (let b = 0; b < n; b++) (c.part === 'box' ? vBox : vClass).set(v.subarray(b * per, (b + 1) * per), (b * A + map.anchorOffset) * d);
+    }
+  }
+  const taps = toBounds(variances);
+  const bound = (v: Float64Array): Float32Array => Float32Array.from(v, (x) => NETWORK_SIGMAS * Math.sqrt(x) + TINY);
+  return { boxEncodings: bound(vBox), classLogits: bound(vClass), taps };
 }

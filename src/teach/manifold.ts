@@ -23,7 +23,7 @@
  * T has independent N(0, 1) entries (Box–Muller on the project's seeded mulberry32); draw d of
  * dimension n uses seed (seed, n, d), so adding a dimension does not change the others.
  */
-import { seededUniform } from '../io/tflite/export.js';
+import { seededUniform } from '../model/random.js';
 import { usageError } from '../errors.js';
 import { matmul, pseudoInverse, transpose } from './linalg.js';
 import { createFigure, figurePng, label, labelWidth, rampColor, scatter, type Rgb } from './plot.js';

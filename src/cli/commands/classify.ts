@@ -7,12 +7,13 @@ import { load } from '../../api.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
-import { describeConventions, parseProfileName } from '../../io/conventions.js';
-import type { ExplicitResizeMethod, NormalizationName } from '../../io/image/preprocess.js';
+import { describeConventions, parseProfileName, PROFILE_NAMES } from '../../io/conventions.js';
+import { NORMALIZATION_NAMES, RESIZE_METHODS, type ExplicitResizeMethod, type NormalizationName } from '../../io/image/preprocess.js';
+import { RESIZE_COORDINATE_MODES } from '../../../kernels/f32-resize-nhwc.js';
 
 const USAGE = `usage: mobilenetv2 classify IMAGE... [--model NAME|PATH] [--top K] [--json]
                           [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
-                          [--profile torchvision|tf-slim|keras|tflite] [--resize R] [--crop F]
+                          [--profile ${PROFILE_NAMES.join('|')}] [--resize R] [--crop F]
                           [--normalization N] [--labels FILE] [--self-check [--self-check-threshold X]]
                           [--memory efficient|layerwise]
 
@@ -61,10 +62,10 @@ export const classifyCommand: Command = {
     const threads = threadsOption('classify', values.threads, (m) => io.err(m));
     const profile = values.profile === undefined ? undefined : parseProfileName(values.profile);
     // 'half-pixel' etc. alone mean the bilinear kernel.
-    const resizeRaw = typeof values.resize === 'string' && ['half-pixel', 'align-corners', 'asymmetric'].includes(values.resize) ? `bilinear-${values.resize}` : values.resize;
-    const resize = choiceOption<ExplicitResizeMethod>('classify', 'resize', resizeRaw, ['bilinear-half-pixel', 'bilinear-align-corners', 'bilinear-asymmetric', 'nearest-half-pixel', 'nearest-align-corners', 'nearest-asymmetric']);
+    const resizeRaw = typeof values.resize === 'string' && (RESIZE_COORDINATE_MODES as readonly string[]).includes(values.resize) ? `bilinear-${values.resize}` : values.resize;
+    const resize = choiceOption<ExplicitResizeMethod>('classify', 'resize', resizeRaw, RESIZE_METHODS);
     const centralCrop = numberOption('classify', 'crop', values.crop, (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
-    const normalization = choiceOption<NormalizationName>('classify', 'normalization', values.normalization, ['tf-inception', 'torch-imagenet', 'unit', 'raw-uint8']);
+    const normalization = choiceOption<NormalizationName>('classify', 'normalization', values.normalization, NORMALIZATION_NAMES);
     const memory = choiceOption<'efficient' | 'layerwise'>('classify', 'memory', values.memory, ['efficient', 'layerwise']);
     const threshold = numberOption('classify', 'self-check-threshold', values['self-check-threshold'], (v) => v > 0, 'a positive number') ?? 1;
     const model = await load({

@@ -11,11 +11,11 @@ import { forward } from '../../model/forward.js';
 import { firstNonFinite, nchwToNhwc, nhwcToNchw, unravel, type ActivationLayout } from '../../model/layout.js';
 import { createScalarBackend } from '../../backend/scalar.js';
 import { fmtShape, shapeError, usageError, valueError } from '../../errors.js';
-import { parseProfileName, resolveConventions, type ProfileName } from '../../io/conventions.js';
+import { parseProfileName, PROFILE_NAMES, resolveConventions, type ProfileName } from '../../io/conventions.js';
 import { checkOutputDir, checkOutputFile } from '../paths.js';
 
 const USAGE = `usage: mobilenetv2 run --weights W.safetensors --input X.npy --output Y.npy [--layout nchw|nhwc]
-                      [--profile torchvision|tf-slim|keras|tflite] [--width W]
+                      [--profile ${PROFILE_NAMES.join('|')}] [--width W]
                       [--padding symmetric|tf-same] [--bn-eps E] [--taps DIR]
 
 Runs a torchvision mobilenet_v2 state dict (safetensors, F32 or F16) on the batch in X.npy

@@ -113,6 +113,9 @@ export const NORMALIZATIONS: Readonly<Record<NormalizationName, ResolvedNormaliz
     'quantized TFLite models (e.g. mobilenet_v2_1.0_224_quant: the uint8 input q means (q − 128)/128)'),
 });
 
+/** The normalization presets' names, the one list the profiles, the loader and the CLI choices check against. */
+export const NORMALIZATION_NAMES: readonly NormalizationName[] = Object.freeze(Object.keys(NORMALIZATIONS) as NormalizationName[]);
+
 export function resolveNormalization(n: Normalization): ResolvedNormalization {
   if (typeof n === 'string') {
     const preset = (NORMALIZATIONS as Record<string, ResolvedNormalization | undefined>)[n];
@@ -140,6 +143,8 @@ export function resolveNormalization(n: Normalization): ResolvedNormalization {
 }
 
 export type Fit = 'stretch' | 'pad-longer-side';
+/** How an image fills the input: stretched, or DeepLab's longer side fitted and the rest padded. */
+export const FITS: readonly Fit[] = Object.freeze(['stretch', 'pad-longer-side']);
 
 export interface PreprocessOptions {
   /** Output tensor width and height (the network input size). */
@@ -213,6 +218,9 @@ const METHODS: Record<ExplicitResizeMethod, ['bilinear' | 'nearest', ResizeCoord
   'nearest-asymmetric': ['nearest', 'asymmetric'],
 };
 
+/** The resize methods (kernel × sampling grid), the one list the profiles, the loader and the CLI choices check against. */
+export const RESIZE_METHODS: readonly ExplicitResizeMethod[] = Object.freeze(Object.keys(METHODS) as ExplicitResizeMethod[]);
+
 /** TF `tf.image.central_crop` along one axis: [start, size]. */
 export function centralCropAxis(n: number, fraction: number): [number, number] {
   const start = Math.trunc((n - n * fraction) / 2);
@@ -238,7 +246,7 @@ export function preprocessImage(img: RgbImage, opts: PreprocessOptions): Preproc
   const [kernel, coordinates] = spec;
   const norm = resolveNormalization(opts.normalization);
   const fit: Fit = opts.fit ?? 'stretch';
-  if (fit !== 'stretch' && fit !== 'pad-longer-side') throw usageError(`preprocess: unknown fit '${String(fit)}'; expected 'stretch' or 'pad-longer-side'`);
+  if (!FITS.includes(fit)) throw usageError(`preprocess: unknown fit '${String(fit)}'; expected ${FITS.map((f) => `'${f}'`).join(' or ')}`);
   const fraction = opts.centralCrop ?? 1;
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) {
     throw usageError(`preprocess: centralCrop must be a fraction in (0, 1], got ${String(fraction)}`);

@@ -2,6 +2,7 @@
 /** The file format of the conformance vectors: manifest types, constants, and the deterministic data and JSON helpers every part shares. (Conformance vectors: see ../vectors.ts.) */
 import type { Conv2dGeometry } from '../../../kernels/geometry.js';
 import type { Clamp } from '../../../kernels/clamp.js';
+import { seededUniform } from '../../model/random.js';
 
 export const VECTORS_MAGIC = 'mobilenetv2-vectors';
 export const VECTORS_FORMAT_VERSION = 1;
@@ -50,14 +51,11 @@ export interface VectorManifest {
 // ---------------------------------------------------------------------------------------------
 // Deterministic data.
 
-/** xorshift32 uniform values in [lo, hi), rounded to float32. */
+/** Uniform values in [lo, hi), rounded to float32, from the project's one seeded generator. */
 export function uniform(n: number, seed: number, lo = -2, hi = 2): Float32Array {
-  let s = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0 || 1;
+  const next = seededUniform(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    out[i] = Math.fround(lo + (hi - lo) * (s / 4294967296));
-  }
+  for (let i = 0; i < n; i++) out[i] = Math.fround(lo + (hi - lo) * next());
   return out;
 }
 
