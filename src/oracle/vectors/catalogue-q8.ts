@@ -482,7 +482,8 @@ Integer cases (kernels q8-*)
     requantization     {convention, formula, realMultiplier, multiplier, shift} (fixed point) or
                        {convention, formula, realMultiplier, fp32Scale} ('xnnpack-fp32');
                        convention 'none' where the operator does not requantize.
-  One array entry per output channel (per tensor: one entry for every channel).
+  Per-channel arrays have one entry per output channel; a per-tensor array has ONE entry, used
+  for every channel.
 
   q8-conv2d, q8-depthwise, q8-pointwise, q8-fully-connected
     acc = bias[c] + Σ (w − filter.zeroPoint) · (x − input.zeroPoint)    int32, wraps on overflow
