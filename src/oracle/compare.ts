@@ -62,16 +62,20 @@ export interface SideInfo {
   readonly conventions: unknown;
 }
 
-export interface CompareResult {
+/** Which taps only one side has, and shared taps whose shapes differ (float and integer comparisons alike). */
+export interface TapMembership {
+  readonly onlyInA: readonly string[];
+  readonly onlyInB: readonly string[];
+  readonly shapeMismatches: ReadonlyArray<{ readonly name: string; readonly a: readonly number[]; readonly b: readonly number[] }>;
+}
+
+export interface CompareResult extends TapMembership {
   readonly a: SideInfo;
   readonly b: SideInfo;
   readonly resolution: readonly [number, number];
   readonly resolutionHow: string;
   /** Shared taps in execution order. */
   readonly taps: readonly TapComparison[];
-  readonly onlyInA: readonly string[];
-  readonly onlyInB: readonly string[];
-  readonly shapeMismatches: ReadonlyArray<{ readonly name: string; readonly a: readonly number[]; readonly b: readonly number[] }>;
   /** The first shared tap out of tolerance (execution order), or null. */
   readonly firstFailure: string | null;
   readonly pass: boolean;
@@ -192,7 +196,7 @@ export interface IntegerSideInfo {
   readonly requantization: string | null;
 }
 
-export interface IntegerCompareResult {
+export interface IntegerCompareResult extends TapMembership {
   readonly kind: 'integer';
   readonly a: IntegerSideInfo;
   readonly b: IntegerSideInfo;
@@ -202,9 +206,6 @@ export interface IntegerCompareResult {
   readonly taps: readonly IntegerTapComparison[];
   /** Shared float32 taps (e.g. a dequantized output), compared with the float tolerance, in execution order. */
   readonly floatTaps: readonly TapComparison[];
-  readonly onlyInA: readonly string[];
-  readonly onlyInB: readonly string[];
-  readonly shapeMismatches: ReadonlyArray<{ readonly name: string; readonly a: readonly number[]; readonly b: readonly number[] }>;
   /** The first shared tap (execution order) with any difference, or null. */
   readonly firstDifference: string | null;
   readonly differingTaps: number;
