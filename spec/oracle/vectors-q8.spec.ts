@@ -15,6 +15,11 @@
  * f32(f32(acc) · fp32Scale) with fp32Scale = f32(f32(sx·sw)/so) as the README defines it. Stored
  * (multiplier, shift) pairs must be TFLite's QuantizeMultiplier of the stored real multiplier.
  *
+ * The uint8 'xnnpack-fp32' conv, depthwise and pointwise cases are also run in the real TFLite
+ * interpreter (@tensorflow/tfjs-tflite, WASM + XNNPACK: the runtime that defines that convention
+ * for those operators, spec/kernels/q8-interpreter.spec.ts) as single-operator models built from
+ * the case's own tensors and parameters: every value identical.
+ *
  * Absent g++ or ../shared: skipped with a visible message; under CI=true that is a failure.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +27,8 @@ import { REQUANTIZATIONS, q8Range } from '../../kernels/q-requantize.js';
 import { buildQ8Cases } from '../../src/oracle/vectors/catalogue-q8.js';
 import { Q8_VECTOR_KERNELS, type BuiltCase, type Tensor } from '../../src/oracle/vectors/format.js';
 import { buildReference, HAVE_REFERENCE, runReference, type ReferenceVariant } from '../helpers/tflite-reference.js';
+import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
+import { bytesOfI32, INT32, s, singleOpModel, table, UINT8 } from '../helpers/tflite-single-op.js';
 
 const CASES = buildQ8Cases();
 
@@ -255,4 +262,44 @@ describe.skipIf(!HAVE_REFERENCE)('the integer vectors against TFLite\'s referenc
     // Sanity: the dtype ranges the README states.
     expect(q8Range('int8')).toEqual([-128, 127]);
   }, 60_000);
+});
+
+describe('the uint8 xnnpack-fp32 vectors against the TFLite interpreter (tfjs-tflite WASM, XNNPACK)', () => {
+  it('conv2d, depthwise (incl. dilation) and pointwise: every expected value is the interpreter\'s', async () => {
+    const ACTIVATION = { none: 0, relu: 1, 'relu-n1-to-1': 2, relu6: 3 } as const;
+    const cases = CASES.filter((c) => ['q8-conv2d', 'q8-depthwise', 'q8-pointwise'].includes(c.kernel)
+      && (c.params as P).dtype === 'uint8' && (c.params as P).requantization.convention === 'xnnpack-fp32');
+    expect(cases.length).toBe(10);
+    let values = 0, differing = 0;
+    for (const c of cases) {
+      const p = c.params as P;
+      const pointwise = c.kernel === 'q8-pointwise';
+      const depthwise = c.kernel === 'q8-depthwise';
+      const [rows, ic] = c.inputs.x!.shape;
+      const oc = c.expected.shape[c.expected.shape.length - 1]!;
+      const xShape = pointwise ? [1, 1, rows!, ic!] : c.inputs.x!.shape;
+      const wShape = pointwise ? [oc, 1, 1, ic!] : depthwise ? [1, ...c.inputs.w!.shape] : c.inputs.w!.shape;
+      const yShape = pointwise ? [1, 1, rows!, oc] : c.expected.shape;
+      const g = pointwise ? { stride: [1, 1], dilation: [1, 1] } : p.geometry;
+      const pad = pointwise || p.padding === 'valid' ? 1 : 0;
+      const act = ACTIVATION[p.activation as keyof typeof ACTIVATION];
+      const sx = p.input.scale as number, sw = p.filter.scale[0] as number;
+      const bytes = singleOpModel(depthwise ? 'DEPTHWISE_CONV_2D' : 'CONV_2D', [
+        { name: 'x', shape: xShape, type: UINT8, scale: sx, zeroPoint: p.input.zeroPoint },
+        { name: 'w', shape: wShape, type: UINT8, scale: sw, zeroPoint: p.filter.zeroPoint, data: c.inputs.w!.data as Uint8Array },
+        { name: 'b', shape: [oc], type: INT32, scale: Math.fround(sx * sw), zeroPoint: 0, data: bytesOfI32(c.inputs.b!.data as Int32Array) },
+        { name: 'y', shape: yShape, type: UINT8, scale: p.output.scale, zeroPoint: p.output.zeroPoint },
+      ], [0, 1, 2], [3], [0], depthwise
+        ? table([[0, s('i8', pad)], [1, s('i32', g.stride[1])], [2, s('i32', g.stride[0])], [3, s('i32', 1)], [4, s('i8', act)], [5, s('i32', g.dilation[1])], [6, s('i32', g.dilation[0])]])
+        : table([[0, s('i8', pad)], [1, s('i32', g.stride[1])], [2, s('i32', g.stride[0])], [3, s('i8', act)], [4, s('i32', g.dilation[1])], [5, s('i32', g.dilation[0])]]));
+      const interpreter = await loadTfliteInterpreter(bytes);
+      const [theirs] = interpreter.run([c.inputs.x!.data as Uint8Array]);
+      interpreter.dispose();
+      const want = c.expected.data;
+      for (let i = 0; i < want.length; i++) if (theirs![i] !== want[i]) differing++;
+      values += want.length;
+    }
+    console.log(`[vectors-q8] ${cases.length} uint8 xnnpack-fp32 cases in the TFLite interpreter: ${values} values, ${differing} differing`);
+    expect(differing).toBe(0);
+  }, 120_000);
 });
