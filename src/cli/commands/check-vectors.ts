@@ -71,7 +71,9 @@ export const checkVectorsCommand: Command = {
     const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     io.out(line(head));
     for (const r of rows) io.out(line(r));
-    const show = (c: CaseGrade): void => io.out(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'missing' ? 'skip' : 'FAIL'} ${c.name}: error/bound ${ratio(c.worstRatio)}${c.failures ? `, ${c.failures} elements out of tolerance` : ''}; ${c.detail}`);
+    const show = (c: CaseGrade): void => io.out(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'missing' ? 'skip' : 'FAIL'} ${c.name}: ${c.lsb
+      ? c.detail // integer case: exact, the detail counts the differing values and their LSB histogram
+      : `error/bound ${ratio(c.worstRatio)}${c.failures ? `, ${c.failures} elements out of tolerance` : ''}; ${c.detail}`}`);
     for (const c of g.cases) if (values.verbose || c.status === 'fail') show(c);
     io.out(g.pass ? `PASS: ${g.cases.filter((c) => c.status === 'pass').length} cases` : `FAIL: ${g.cases.filter((c) => c.status === 'fail').length} of ${g.cases.length} cases failed${g.cases.some((c) => c.status === 'missing') && !values['allow-missing'] ? ' (missing results count as failures; --allow-missing skips them)' : ''}`);
     return g.pass ? 0 : 1;
