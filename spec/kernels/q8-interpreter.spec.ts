@@ -19,48 +19,10 @@ import { q8AvgPool2dNhwc } from '../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { seededRandom } from '../helpers/arbitraries.js';
 import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
-import { buildFlatBuffer, s, table, vec, type TableNode } from '../io/tflite/fb-builder.js';
+import { bytesOfI32, INT32, s, singleOpModel, table, UINT8, type QTensor } from '../helpers/tflite-single-op.js';
 
 /** The profile these measurements establish (kernels/q-requantize.ts). */
 const TFLITE_WASM_PROFILE = REQUANTIZATION_PROFILES['tflite-wasm'];
-
-const UINT8 = 3;
-const INT32 = 2;
-const OPS = { ADD: 0, AVERAGE_POOL_2D: 1, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, SOFTMAX: 25 } as const;
-const OPTIONS = { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, AVERAGE_POOL_2D: 5, SOFTMAX: 9, ADD: 11 } as const;
-
-interface QTensor { name: string; shape: number[]; type: number; scale?: number; zeroPoint?: number; data?: Uint8Array }
-
-function quantization(t: QTensor): TableNode | null {
-  if (t.scale === undefined) return null;
-  return table([[2, vec('f32', [t.scale])], [3, vec('i64', [BigInt(t.zeroPoint ?? 0)])]]);
-}
-
-/** One operator, inputs/outputs by position in `tensors`; constants carry `data`. */
-function singleOpModel(op: keyof typeof OPS, tensors: QTensor[], inputs: number[], outputs: number[], graphInputs: number[], options: TableNode): Uint8Array {
-  const buffers: TableNode[] = [table([])];
-  const tensorTables = tensors.map((t) => {
-    let buffer = 0;
-    if (t.data !== undefined) { buffers.push(table([[0, { bytes: t.data, align: 16 }]])); buffer = buffers.length - 1; }
-    return table([[0, vec('i32', t.shape)], [1, s('i8', t.type)], [2, s('u32', buffer)], [3, t.name], [4, quantization(t)]]);
-  });
-  const model = table([
-    [0, s('u32', 3)],
-    [1, vec('table', [table([[0, s('i8', OPS[op])], [2, s('i32', 1)], [3, s('i32', OPS[op])]])])],
-    [2, vec('table', [table([
-      [0, vec('table', tensorTables)],
-      [1, vec('i32', graphInputs)],
-      [2, vec('i32', outputs)],
-      [3, vec('table', [table([[0, s('u32', 0)], [1, vec('i32', inputs)], [2, vec('i32', outputs)], [3, s('u8', OPTIONS[op])], [4, options]])])],
-      [4, 'main'],
-    ])])],
-    [3, `single ${op}`],
-    [4, vec('table', buffers)],
-  ]);
-  return buildFlatBuffer(model).bytes;
-}
-
-const bytesOfI32 = (a: Int32Array): Uint8Array => new Uint8Array(a.buffer.slice(0));
 
 interface Tally { cases: number; values: number; differing: Record<Requantization, number> }
 const emptyTally = (): Tally => ({ cases: 0, values: 0, differing: { 'tflite-reference': 0, 'single-rounding': 0, 'xnnpack-fp32': 0 } });

@@ -9,14 +9,24 @@
  * Default tolerance (the network level of docs/tolerances.md): atol = 1e-4 · max|b| per tap
  * (logits: 1e-4 · max(1, max|b|)), rtol = 0. `--atol X` replaces that atol by the absolute X;
  * `--rtol R` adds R·|b|.
+ *
+ * Integer tap directories (taps.ts: any uint8/int8/int32/int64 tap) go through
+ * `compareIntegerTapDirs` instead: exact equality is the criterion (no tolerance), and each tap
+ * reports the count of differing values, the LSB histogram (integer-diff.ts), the first differing
+ * element, and — when conventions.json gives the tap's scale and zero point — the largest
+ * difference in real units. The first tap in execution order with a difference is where the two
+ * integer implementations part. A tap that is integer on one side and float (or another integer
+ * dtype) on the other is a DTYPE error: integers are only comparable to the same dtype.
  */
 import { buildPlan, type MobileNetV2Plan } from '../model/plan.js';
 import type { ActivationLayout } from '../model/layout.js';
 import { unravel } from '../model/layout.js';
 import { logitsAgreement, tensorMetrics, type LogitsAgreement, type TensorMetrics } from './metrics.js';
-import { detectLayout, inferResolution, toNhwc, type Tap, type TapDir } from './taps.js';
+import { detectLayout, inferResolution, toNhwc, type StoredTap, type Tap, type TapDir, type TapQuantization } from './taps.js';
 import { networkTolerance } from './tolerance.js';
-import { usageError } from '../errors.js';
+import { integerDifference, type IntegerDifference } from './integer-diff.js';
+import type { NpyDType } from '../io/npy.js';
+import { dtypeError, fmtShape, formatError, usageError } from '../errors.js';
 
 export interface CompareOptions {
   /** Absolute tolerance; default 1e-4 · max|b| per tap. */
@@ -52,16 +62,20 @@ export interface SideInfo {
   readonly conventions: unknown;
 }
 
-export interface CompareResult {
+/** Which taps only one side has, and shared taps whose shapes differ (float and integer comparisons alike). */
+export interface TapMembership {
+  readonly onlyInA: readonly string[];
+  readonly onlyInB: readonly string[];
+  readonly shapeMismatches: ReadonlyArray<{ readonly name: string; readonly a: readonly number[]; readonly b: readonly number[] }>;
+}
+
+export interface CompareResult extends TapMembership {
   readonly a: SideInfo;
   readonly b: SideInfo;
   readonly resolution: readonly [number, number];
   readonly resolutionHow: string;
   /** Shared taps in execution order. */
   readonly taps: readonly TapComparison[];
-  readonly onlyInA: readonly string[];
-  readonly onlyInB: readonly string[];
-  readonly shapeMismatches: ReadonlyArray<{ readonly name: string; readonly a: readonly number[]; readonly b: readonly number[] }>;
   /** The first shared tap out of tolerance (execution order), or null. */
   readonly firstFailure: string | null;
   readonly pass: boolean;
@@ -114,6 +128,9 @@ function classesOf(t: TapDir): number | undefined {
 
 /** Loads, aligns and compares two tap directories. */
 export function prepareComparison(dirA: TapDir, dirB: TapDir, options: CompareOptions = {}): PreparedComparison {
+  if (dirA.integer || dirB.integer) {
+    throw dtypeError(`${(dirA.integer ? dirA : dirB).dir} holds integer taps: compare it with compareIntegerTapDirs (exact match), not with float tolerances`);
+  }
   const resB = (() => { try { return inferResolution(dirB, options.resolution); } catch { return null; } })();
   const { resolution, how } = resB ?? inferResolution(dirA, options.resolution);
   const classes = classesOf(dirB) ?? classesOf(dirA) ?? 1000;
@@ -147,4 +164,185 @@ export function prepareComparison(dirA: TapDir, dirB: TapDir, options: CompareOp
     shapeMismatches, firstFailure, pass: firstFailure === null && shapeMismatches.length === 0,
   };
   return { result, plan, a, b, dirA, dirB, options };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integer taps: exact comparison.
+
+export interface IntegerTapComparison {
+  readonly name: string;
+  readonly dtype: NpyDType;
+  readonly shape: readonly number[];
+  readonly difference: IntegerDifference;
+  /** The first differing element (C order) as a multi-index, with both values; null when equal. */
+  readonly first: { readonly at: readonly number[]; readonly a: number; readonly b: number } | null;
+  /** The element with the largest |a − b|, with both values; null when equal. */
+  readonly worst: { readonly at: readonly number[]; readonly a: number; readonly b: number } | null;
+  /** The quantization used for real units (B's, else A's), from conventions.json; null if neither gives it. */
+  readonly quantization: TapQuantization | null;
+  /** Set when A and B declare different quantizations (their q values are then not comparable). */
+  readonly quantizationMismatch: string | null;
+  /** max |real(a) − real(b)| over the tap, each side dequantized with its own parameters; null without quantization. */
+  readonly realMaxAbs: number | null;
+  readonly pass: boolean;
+}
+
+export interface IntegerSideInfo {
+  readonly dir: string;
+  readonly taps: number;
+  /** Tap count per dtype. */
+  readonly dtypes: Readonly<Record<string, number>>;
+  readonly arithmetic: string | null;
+  readonly requantization: string | null;
+}
+
+export interface IntegerCompareResult extends TapMembership {
+  readonly kind: 'integer';
+  readonly a: IntegerSideInfo;
+  readonly b: IntegerSideInfo;
+  /** How the execution order was decided. */
+  readonly orderHow: string;
+  /** Shared integer taps, in execution order. */
+  readonly taps: readonly IntegerTapComparison[];
+  /** Shared float32 taps (e.g. a dequantized output), compared with the float tolerance, in execution order. */
+  readonly floatTaps: readonly TapComparison[];
+  /** The first shared tap (execution order) with any difference, or null. */
+  readonly firstDifference: string | null;
+  readonly differingTaps: number;
+  readonly differingValues: number;
+  readonly comparedValues: number;
+  readonly pass: boolean;
+}
+
+/** The canonical MobileNetV2 tap order (for directories without a tap list). */
+const PLAN_ORDER = buildPlan({ resolution: 224, classes: 1000 }).taps;
+
+function executionOrder(names: string[], dirA: TapDir, dirB: TapDir): { names: string[]; how: string } {
+  const natural = (x: string, y: string): number => x.localeCompare(y, 'en', { numeric: true });
+  const by = (order: readonly string[], how: string): { names: string[]; how: string } => {
+    const rank = new Map(order.map((n, i) => [n, i]));
+    const listed = names.filter((n) => rank.has(n)).sort((x, y) => rank.get(x)! - rank.get(y)!);
+    const rest = names.filter((n) => !rank.has(n)).sort(natural);
+    return { names: [...listed, ...rest], how: rest.length ? `${how}; ${rest.length} unlisted taps after them, by name` : how };
+  };
+  if (dirB.order) return by(dirB.order, `the tap list of ${join2(dirB.dir)}`);
+  if (dirA.order) return by(dirA.order, `the tap list of ${join2(dirA.dir)}`);
+  if (names.every((n) => PLAN_ORDER.includes(n))) return by(PLAN_ORDER, 'MobileNetV2 layer order');
+  return { names: [...names].sort(natural), how: 'file names (no conventions.json tap list gives the execution order)' };
+}
+
+const join2 = (dir: string): string => `${dir}/conventions.json`;
+
+function channelStride(shape: readonly number[], axis: number): number {
+  let s = 1;
+  for (let i = axis + 1; i < shape.length; i++) s *= shape[i]!;
+  return s;
+}
+
+/** Per-element dequantization of one side: a function of (flat index, q). */
+function dequantizer(q: TapQuantization, name: string, t: StoredTap): (i: number, v: number) => number {
+  const perChannel = Array.isArray(q.scale) || Array.isArray(q.zeroPoint);
+  if (!perChannel) return (_i, v) => (q.scale as number) * (v - (q.zeroPoint as number));
+  const axis = q.axis ?? t.shape.length - 1;
+  const channels = t.shape[axis];
+  const scales = Array.isArray(q.scale) ? q.scale : null;
+  const zps = Array.isArray(q.zeroPoint) ? q.zeroPoint : null;
+  for (const [what, list] of [['scales', scales], ['zero points', zps]] as const) {
+    if (list && list.length !== channels) {
+      throw formatError(`${t.file}: tap '${name}' has ${list.length} per-channel ${what} in conventions.json but ${channels ?? 'no'} channels along axis ${axis} of ${fmtShape(t.shape)}`);
+    }
+  }
+  const stride = channelStride(t.shape, axis);
+  return (i, v) => {
+    const c = Math.floor(i / stride) % channels!;
+    return (scales ? scales[c]! : (q.scale as number)) * (v - (zps ? zps[c]! : (q.zeroPoint as number)));
+  };
+}
+
+function sameQuantization(a: TapQuantization, b: TapQuantization): boolean {
+  const list = (v: number | readonly number[]): number[] => (Array.isArray(v) ? [...(v as number[])] : [v as number]);
+  const eq = (x: number[], y: number[], f: (v: number) => number): boolean => x.length === y.length && x.every((v, i) => f(v) === f(y[i]!));
+  return eq(list(a.scale), list(b.scale), Math.fround) && eq(list(a.zeroPoint), list(b.zeroPoint), (v) => v) && (a.axis ?? -1) === (b.axis ?? -1);
+}
+
+const fmtQuant = (q: TapQuantization): string => `scale ${JSON.stringify(q.scale)}, zero point ${JSON.stringify(q.zeroPoint)}${q.axis === undefined ? '' : `, axis ${q.axis}`}`;
+
+/** Compares two integer taps of the same dtype and shape, exactly. */
+export function compareIntegerTap(name: string, a: StoredTap, b: StoredTap): IntegerTapComparison {
+  const va = a.integer!, vb = b.integer!;
+  const difference = integerDifference(va, vb);
+  const at = (i: number): { at: number[]; a: number; b: number } | null => (i < 0 ? null : { at: unravel(i, b.shape), a: va[i]!, b: vb[i]! });
+  const qa = a.quantization ?? b.quantization, qb = b.quantization ?? a.quantization;
+  const quantizationMismatch = a.quantization && b.quantization && !sameQuantization(a.quantization, b.quantization)
+    ? `A has ${fmtQuant(a.quantization)}, B has ${fmtQuant(b.quantization)}` : null;
+  let realMaxAbs: number | null = null;
+  if (qa && qb) {
+    const ra = dequantizer(qa, name, a), rb = dequantizer(qb, name, b);
+    realMaxAbs = 0;
+    for (let i = 0; i < va.length; i++) {
+      if (quantizationMismatch === null && va[i] === vb[i]) continue;
+      realMaxAbs = Math.max(realMaxAbs, Math.abs(ra(i, va[i]!) - rb(i, vb[i]!)));
+    }
+  }
+  return {
+    name, dtype: b.dtype, shape: [...b.shape], difference, first: at(difference.first), worst: at(difference.worst),
+    quantization: qb, quantizationMismatch, realMaxAbs, pass: difference.differing === 0 && quantizationMismatch === null,
+  };
+}
+
+function integerSide(d: TapDir): IntegerSideInfo {
+  const dtypes: Record<string, number> = {};
+  for (const t of d.taps.values()) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return { dir: d.dir, taps: d.taps.size, dtypes, arithmetic: str(d.meta?.arithmetic), requantization: str(d.meta?.requantization) };
+}
+
+/**
+ * Compares two tap directories of which at least one holds integer taps: integer taps exactly,
+ * float32 taps (both sides float) with `tapTolerance`. Shapes are compared as stored (no layout
+ * conversion). Throws DTYPE when a shared tap has different dtypes on the two sides.
+ */
+export function compareIntegerTapDirs(dirA: TapDir, dirB: TapDir, options: CompareOptions = {}): IntegerCompareResult {
+  const shared = [...dirA.taps.keys()].filter((k) => dirB.taps.has(k));
+  if (shared.length === 0) {
+    throw usageError(`${dirA.dir} and ${dirB.dir} have no tap in common (A: ${[...dirA.taps.keys()].slice(0, 4).join(', ')}…; B: ${[...dirB.taps.keys()].slice(0, 4).join(', ')}…)`);
+  }
+  const { names, how } = executionOrder(shared, dirA, dirB);
+  for (const name of names) {
+    const ta = dirA.taps.get(name)!, tb = dirB.taps.get(name)!;
+    if (ta.dtype !== tb.dtype) {
+      throw dtypeError(`compare: tap '${name}' is ${ta.dtype} in A (${ta.file}) but ${tb.dtype} in B (${tb.file}); integer taps are compared exactly against the same dtype only — dequantize the integer side (real = scale·(q − zeroPoint)) or compare taps of one arithmetic`);
+    }
+  }
+  const taps: IntegerTapComparison[] = [];
+  const floatTaps: TapComparison[] = [];
+  const shapeMismatches: Array<{ name: string; a: number[]; b: number[] }> = [];
+  let firstDifference: string | null = null;
+  for (const name of names) {
+    const ta = dirA.taps.get(name)!, tb = dirB.taps.get(name)!;
+    if (ta.shape.length !== tb.shape.length || !ta.shape.every((d, i) => d === tb.shape[i])) {
+      shapeMismatches.push({ name, a: [...ta.shape], b: [...tb.shape] });
+      firstDifference ??= name;
+      continue;
+    }
+    if (ta.integer) {
+      const c = compareIntegerTap(name, ta, tb);
+      taps.push(c);
+      if (!c.pass) firstDifference ??= name;
+    } else {
+      const c = compareTap(name, { data: ta.data, shape: ta.shape }, { data: tb.data, shape: tb.shape }, options);
+      floatTaps.push(c);
+      if (!c.pass) firstDifference ??= name;
+    }
+  }
+  const differing = taps.filter((t) => !t.pass);
+  return {
+    kind: 'integer', a: integerSide(dirA), b: integerSide(dirB), orderHow: how, taps, floatTaps,
+    onlyInA: [...dirA.taps.keys()].filter((k) => !dirB.taps.has(k)), onlyInB: [...dirB.taps.keys()].filter((k) => !dirA.taps.has(k)),
+    shapeMismatches, firstDifference,
+    differingTaps: differing.length + floatTaps.filter((t) => !t.pass).length + shapeMismatches.length,
+    differingValues: taps.reduce((n, t) => n + t.difference.differing, 0),
+    comparedValues: taps.reduce((n, t) => n + t.difference.count, 0),
+    pass: firstDifference === null,
+  };
 }

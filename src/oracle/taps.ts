@@ -10,19 +10,64 @@
  * caller's choice, the input tap ([N, 3, H, W] vs [N, H, W, 3]), the `conventions.json` our `run`
  * writes, and finally the spatial sizes the plan predicts for each tap (majority vote). Everything
  * is converted to NHWC here; [N, C, 1, 1] pooled features are squeezed to [N, C].
+ *
+ * Integer taps (the uint8/int8/int32 tensors of a quantized model, e.g. `run --model X.tflite
+ * --taps DIR` or an interpreter dump): a directory holding any integer `.npy` is an INTEGER tap
+ * directory. Then every `.npy` is a tap (TFLite tensor names such as
+ * `MobilenetV2/Conv/Relu6.npy` need not be MobileNetV2 tap names), nothing is transposed (shapes
+ * are compared as stored), and the optional `conventions.json` may carry the tap list in execution
+ * order with each tap's quantization — the sidecar `compare` reads to order the taps and to print
+ * differences in real units (real = scale·(q − zeroPoint)):
+ *
+ *   { "arithmetic": "integer", "requantization": "tflite-wasm",
+ *     "taps": [ { "name": "MobilenetV2/Conv/Relu6", "file": "MobilenetV2/Conv/Relu6.npy",
+ *                 "scale": 0.0235, "zeroPoint": 0 },
+ *               { "name": "w", "scale": [0.01, 0.02], "zeroPoint": [0, 0], "axis": 0 }, … ] }
+ *
+ * `file` defaults to `<name>.npy`; per-channel parameters are arrays along `axis` (TFLite's
+ * quantized_dimension); every field but `name` is optional. `tapRecords` / `writeTapMetadata`
+ * write it.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { readNpyFile } from '../io/npy.js';
+import { readNpyTypedFile, type NpyDType } from '../io/npy.js';
 import { buildPlan, resolveTapName, type MobileNetV2Plan } from '../model/plan.js';
 import { nchwToNhwc, type ActivationLayout } from '../model/layout.js';
-import { notFoundError, usageError } from '../errors.js';
+import { formatError, notFoundError, usageError } from '../errors.js';
+
+/** The exact values of an integer tap (int64 as numbers: exact up to 2⁵³). */
+export type IntegerValues = Uint8Array | Int8Array | Int32Array | Float64Array;
+
+/** Affine quantization of a tap: real = scale·(q − zeroPoint); arrays are per channel along `axis`. */
+export interface TapQuantization {
+  readonly scale: number | readonly number[];
+  readonly zeroPoint: number | readonly number[];
+  readonly axis?: number;
+}
+
+/** One entry of the `taps` list in conventions.json (execution order). */
+export interface TapRecord {
+  readonly name: string;
+  /** Path relative to the tap directory; default `<name>.npy`. */
+  readonly file?: string;
+  readonly dtype?: NpyDType;
+  readonly shape?: readonly number[];
+  readonly scale?: number | readonly number[];
+  readonly zeroPoint?: number | readonly number[];
+  readonly axis?: number;
+}
 
 /** One tap as stored in the file. */
 export interface StoredTap {
   readonly file: string;
+  /** float32 values; EMPTY for an integer tap (see `integer`). */
   readonly data: Float32Array;
   readonly shape: readonly number[];
+  readonly dtype: NpyDType;
+  /** The exact values of a uint8/int8/int32/int64 tap; null for float32. */
+  readonly integer: IntegerValues | null;
+  /** From conventions.json `taps`, when given there. */
+  readonly quantization: TapQuantization | null;
 }
 
 export interface TapDir {
@@ -32,7 +77,11 @@ export interface TapDir {
   /** Files whose names matched no tap of MobileNetV2. */
   readonly unmatched: readonly string[];
   /** The `conventions.json` of our `run --taps`, when present. */
-  readonly meta: { width?: number; resolution?: [number, number]; conventions?: { activationLayout?: string; padding?: string; bnEps?: number | null; [k: string]: unknown } } | null;
+  readonly meta: { width?: number; resolution?: [number, number]; conventions?: { activationLayout?: string; padding?: string; bnEps?: number | null; [k: string]: unknown }; arithmetic?: string; requantization?: string; taps?: TapRecord[] } | null;
+  /** True when any tap is an integer tensor (see the file comment: every .npy is then a tap). */
+  readonly integer: boolean;
+  /** Tap names in execution order from conventions.json `taps`, or null. */
+  readonly order: readonly string[] | null;
 }
 
 /** A tap converted to NHWC (feature maps) or [N, K] (pool, logits). */
@@ -71,36 +120,114 @@ function listNpy(dir: string, depth = 0): string[] {
   for (const e of readdirSync(dir)) {
     const p = join(dir, e);
     const st = statSync(p);
-    if (st.isDirectory() && depth < 3) out.push(...listNpy(p, depth + 1));
+    if (st.isDirectory() && depth < 6) out.push(...listNpy(p, depth + 1));
     else if (st.isFile() && e.endsWith('.npy')) out.push(p);
   }
   return out.sort();
 }
 
-/** Reads every `.npy` under `dir` (3 levels deep) whose name is a MobileNetV2 tap. */
+const isNumberOrList = (v: unknown, ok: (x: number) => boolean): boolean =>
+  (typeof v === 'number' && ok(v)) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && ok(x)));
+
+/** Checks the `taps` list of a conventions.json; a malformed entry is a FORMAT error naming it. */
+function checkTapRecords(path: string, taps: unknown): TapRecord[] {
+  if (!Array.isArray(taps)) throw formatError(`${path}: "taps" must be a list of {name, file?, scale?, zeroPoint?, axis?} in execution order, found ${typeof taps}`);
+  return taps.map((t: unknown, i) => {
+    const r = t as Record<string, unknown> | null;
+    const where = `${path}: taps[${i}]`;
+    if (r === null || typeof r !== 'object' || typeof r.name !== 'string' || r.name === '') throw formatError(`${where}: expected an object with a non-empty "name", found ${JSON.stringify(t)}`);
+    if (r.file !== undefined && (typeof r.file !== 'string' || !r.file.endsWith('.npy'))) throw formatError(`${where} ('${r.name}'): "file" must be a path ending in .npy, found ${JSON.stringify(r.file)}`);
+    if (r.scale !== undefined && !isNumberOrList(r.scale, (x) => x > 0 && Number.isFinite(x))) throw formatError(`${where} ('${r.name}'): "scale" must be a finite number > 0 (or a list of them, per channel), found ${JSON.stringify(r.scale)}`);
+    if (r.zeroPoint !== undefined && !isNumberOrList(r.zeroPoint, Number.isSafeInteger)) throw formatError(`${where} ('${r.name}'): "zeroPoint" must be an integer (or a list of them), found ${JSON.stringify(r.zeroPoint)}`);
+    if (r.axis !== undefined && !(Number.isInteger(r.axis) && (r.axis as number) >= 0)) throw formatError(`${where} ('${r.name}'): "axis" must be a non-negative integer, found ${JSON.stringify(r.axis)}`);
+    if ((Array.isArray(r.scale) || Array.isArray(r.zeroPoint)) && r.axis === undefined) throw formatError(`${where} ('${r.name}'): per-channel scale/zeroPoint lists need "axis"`);
+    return r as unknown as TapRecord;
+  });
+}
+
+function quantizationOf(r: TapRecord | undefined): TapQuantization | null {
+  if (!r || r.scale === undefined) return null;
+  return { scale: r.scale, zeroPoint: r.zeroPoint ?? 0, ...(r.axis === undefined ? {} : { axis: r.axis }) };
+}
+
+/** Exact values of an integer .npy (int64 → numbers, exact to 2⁵³). */
+function integerValues(data: ArrayLike<number> | BigInt64Array): IntegerValues {
+  if (data instanceof Uint8Array || data instanceof Int8Array || data instanceof Int32Array) return data;
+  return Float64Array.from(data as BigInt64Array, (v) => Number(v));
+}
+
+/** Reads every `.npy` under `dir` (6 levels deep) whose name is a MobileNetV2 tap (integer directories: every `.npy`). */
 export function readTapDir(dir: string): TapDir {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw notFoundError(`${dir}: tap directory does not exist`);
-  const taps = new Map<string, StoredTap>();
-  const unmatched: string[] = [];
-  for (const file of listNpy(dir)) {
-    const rel = relative(dir, file).split(sep).join('/').replace(/\.npy$/, '');
-    const name = canonicalTapName(rel);
-    if (name === null) { unmatched.push(rel); continue; }
-    if (taps.has(name)) {
-      throw usageError(`${dir}: both '${taps.get(name)!.file}' and '${file}' are tap '${name}'; keep one`);
-    }
-    const a = readNpyFile(file);
-    taps.set(name, { file, data: a.data, shape: a.shape });
-  }
   let meta: TapDir['meta'] = null;
   const metaPath = join(dir, 'conventions.json');
   if (existsSync(metaPath)) {
     try { meta = JSON.parse(readFileSync(metaPath, 'utf8')) as TapDir['meta']; } catch { meta = null; }
   }
+  const records = meta?.taps === undefined ? null : checkTapRecords(metaPath, meta.taps);
+  const byFile = new Map<string, TapRecord>();
+  for (const r of records ?? []) byFile.set((r.file ?? `${r.name}.npy`).replace(/\.npy$/, ''), r);
+
+  const unmatched: string[] = [];
+  const files: Array<{ file: string; rel: string; npy: ReturnType<typeof readNpyTypedFile> }> = [];
+  for (const file of listNpy(dir)) {
+    const rel = relative(dir, file).split(sep).join('/').replace(/\.npy$/, '');
+    try {
+      files.push({ file, rel, npy: readNpyTypedFile(file) });
+    } catch (e) {
+      // A file that is no tap by name (e.g. float64 weights beside the taps) is skipped, as before.
+      if (canonicalTapName(rel) === null && !byFile.has(rel)) { unmatched.push(rel); continue; }
+      throw e;
+    }
+  }
+  const integer = files.some((f) => f.npy.dtype !== 'float32');
+  const taps = new Map<string, StoredTap>();
+  for (const { file, rel, npy } of files) {
+    const record = byFile.get(rel);
+    const name = integer ? record?.name ?? canonicalTapName(rel) ?? rel : canonicalTapName(rel);
+    if (name === null) { unmatched.push(rel); continue; }
+    if (taps.has(name)) {
+      throw usageError(`${dir}: both '${taps.get(name)!.file}' and '${file}' are tap '${name}'; keep one`);
+    }
+    const isFloat = npy.dtype === 'float32';
+    taps.set(name, {
+      file, shape: npy.shape, dtype: npy.dtype,
+      data: isFloat ? (npy.data as Float32Array) : new Float32Array(0),
+      integer: isFloat ? null : integerValues(npy.data as ArrayLike<number>),
+      quantization: quantizationOf(record),
+    });
+  }
   if (taps.size === 0) {
     throw usageError(`${dir}: no .npy file named after a MobileNetV2 tap (e.g. features.3.npy, layer_4.npy, block_2_add.npy, classifier.npy)`);
   }
-  return { dir, taps, unmatched, meta };
+  const order = records === null ? null : records.map((r) => r.name);
+  return { dir, taps, unmatched, meta, integer, order };
+}
+
+/** The `taps` list of conventions.json for the given taps, in the order given (execution order). */
+export function tapRecords(taps: Iterable<{ readonly name: string; readonly file?: string; readonly dtype?: NpyDType; readonly shape?: readonly number[]; readonly quantization?: TapQuantization | null }>): TapRecord[] {
+  const out: TapRecord[] = [];
+  for (const t of taps) {
+    const q = t.quantization ?? null;
+    out.push({
+      name: t.name, file: t.file ?? `${t.name}.npy`, ...(t.dtype ? { dtype: t.dtype } : {}), ...(t.shape ? { shape: [...t.shape] } : {}),
+      ...(q ? { scale: q.scale, zeroPoint: q.zeroPoint, ...(q.axis === undefined ? {} : { axis: q.axis }) } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes (or merges into) DIR/conventions.json: `fields` at the top level (e.g. arithmetic,
+ * requantization profile) and the `taps` list. Existing keys not given are kept.
+ */
+export function writeTapMetadata(dir: string, taps: readonly TapRecord[], fields: Readonly<Record<string, unknown>> = {}): void {
+  const path = join(dir, 'conventions.json');
+  let current: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try { current = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>; } catch { current = {}; }
+  }
+  writeFileSync(path, JSON.stringify({ ...current, ...fields, taps }, null, 1) + '\n');
 }
 
 /** Spatial size [H, W] of every 4-D tap of the plan (null for pool / classifier). */

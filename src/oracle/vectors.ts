@@ -5,7 +5,10 @@
  * resize and NMS — with the edge cases real kernels get wrong (user-needs §1 B.8: 1×N / N×1
  * depthwise at stride 2 with SAME, odd and even sizes, channel counts off multiples of 4/8/16,
  * dilation, the clamp at exactly 0 and 6, NaN/±Inf propagation, exact IoU ties), plus whole-network
- * cases at a small resolution under both padding conventions.
+ * cases at a small resolution under both padding conventions. Integer cases (kernels q8-*,
+ * catalogue-q8.ts): every quantized TFLite operator of MobileNetV2 in uint8 per-tensor and int8
+ * per-channel under each requantization convention, with all quantization parameters in the
+ * manifest, graded exactly.
  *
  * Expected outputs come from the scalar oracle (kernels/: float64 accumulation, one rounding).
  * Tolerances are derived per element and stored next to the expected output (`bound.npy`):
@@ -26,10 +29,12 @@
  * catalogue.ts (the cases), writer.ts (the suite on disk), runner.ts (our results), grader.ts.
  */
 export {
-  VECTORS_MAGIC, VECTORS_FORMAT_VERSION, VECTOR_KERNELS,
-  type VectorKernel, type TensorFile, type VectorTolerance, type VectorCase, type VectorManifest,
+  VECTORS_MAGIC, VECTORS_FORMAT_VERSION, VECTOR_KERNELS, Q8_VECTOR_KERNELS, isQ8Kernel,
+  type VectorKernel, type Q8VectorKernel, type VectorData, type VectorDType, type TensorFile, type VectorTolerance, type VectorCase, type VectorManifest,
 } from './vectors/format.js';
+export { buildQ8Cases, Q8_README } from './vectors/catalogue-q8.js';
+export { runQ8VectorCase } from './vectors/runner-q8.js';
 export { networkGraph, deeplabGraph } from './vectors/catalogue.js';
 export { writeVectors, readVectorManifest } from './vectors/writer.js';
 export { runVectorCase, writeVectorResults } from './vectors/runner.js';
-export { gradeCase, checkVectors, type CaseGrade, type KernelGrade, type VectorGrade } from './vectors/grader.js';
+export { gradeCase, gradeIntegerCase, checkVectors, type CaseGrade, type KernelGrade, type VectorGrade } from './vectors/grader.js';

@@ -5,7 +5,8 @@ import { readNpyFile } from '../../io/npy.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { nchwToNhwc } from '../../model/layout.js';
 import { parseProfileName, resolveConventions } from '../../io/conventions.js';
-import { prepareComparison, type CompareResult } from '../../oracle/compare.js';
+import { compareIntegerTapDirs, prepareComparison, type CompareResult, type IntegerCompareResult } from '../../oracle/compare.js';
+import { formatLsbHistogram } from '../../oracle/integer-diff.js';
 import { diagnose, type Diagnosis } from '../../oracle/diagnose.js';
 import { explain, type ExplainResult } from '../../oracle/explain.js';
 import { readTapDir, toNhwc, type Tap } from '../../oracle/taps.js';
@@ -24,6 +25,14 @@ shapes (or given). For every shared tap it prints max abs, max rel, mean abs, ma
 distance, cosine similarity and SQNR; for the logits top-1/top-5 agreement. It names the first tap
 out of tolerance and the likely convention at fault (padding, BN ε, preprocessing, background
 class, layout). Exit status 0 when every shared tap agrees, 1 when one does not.
+
+Integer taps (uint8/int8/int32/int64 .npy, e.g. from 'run --model X.tflite --taps DIR' or an
+interpreter dump; every .npy of such a directory is a tap, any name): exact match is the criterion,
+no tolerance. Per tap: the number of differing values, the LSB histogram (|A − B| = 1, 2, 3 … : count,
+and the max), the first differing element; with each tap's scale and zero point in the directory's
+conventions.json ("taps": [{"name", "file", "scale", "zeroPoint"}, …], in execution order) also
+the largest difference in real units. It names the first tap in execution order with a difference.
+A tap that is integer in one directory and float (or another integer type) in the other is an error.
 
   --atol X       absolute tolerance (default 1e-4 · max|B| per tap, the policy in docs/tolerances.md)
   --rtol R       relative tolerance, times |B| (default 0)
@@ -57,6 +66,44 @@ function table(result: CompareResult): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)];
+}
+
+function integerReport(r: IntegerCompareResult): string[] {
+  const side = (s: IntegerCompareResult['a']): string => `${s.taps} taps: ${Object.entries(s.dtypes).map(([d, n]) => `${n} ${d}`).join(', ')}${s.arithmetic ? `; ${s.arithmetic} arithmetic` : ''}${s.requantization ? `, requantization ${s.requantization}` : ''}`;
+  const out = [
+    `A: ${r.a.dir} (${side(r.a)})`,
+    `B: ${r.b.dir} (${side(r.b)})  — the reference`,
+    `integer taps: exact match required (no tolerance); ${r.taps.length + r.floatTaps.length} shared taps in execution order (${r.orderHow})`,
+    '',
+  ];
+  const head = ['tap', 'dtype', 'shape', 'differing', 'max LSB', 'LSB histogram (|A−B|:count)', 'max |Δ| real', ''];
+  const rows = r.taps.map((t) => [
+    t.name, t.dtype, fmtShape(t.shape), t.difference.differing === 0 ? '0' : `${t.difference.differing}/${t.difference.count}`, String(t.difference.maxLsb),
+    formatLsbHistogram(t.difference), t.realMaxAbs === null ? '' : fmt(t.realMaxAbs), t.pass ? 'ok' : t.quantizationMismatch ? 'FAIL (quantization differs)' : 'FAIL',
+  ]);
+  for (const t of r.floatTaps) {
+    rows.push([t.name, 'float32', fmtShape(t.shape), String(t.failures), '', `max abs ${fmt(t.metrics.maxAbs)} (tolerance ${fmt(t.tolerance.atol, 1)})`, '', t.pass ? 'ok' : 'FAIL']);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]): string => row.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  out.push(line(head), ...rows.map(line));
+  for (const m of r.shapeMismatches) out.push(`${m.name}: shapes differ, A ${fmtShape(m.a)} vs B ${fmtShape(m.b)}`);
+  if (r.onlyInA.length) out.push(`only in A: ${r.onlyInA.join(', ')}`);
+  if (r.onlyInB.length) out.push(`only in B: ${r.onlyInB.join(', ')}`);
+  out.push('');
+  if (r.firstDifference === null) {
+    out.push(`PASS: ${r.taps.length} integer taps identical (${r.comparedValues} values, 0 differing)${r.floatTaps.length ? `; ${r.floatTaps.length} float taps within tolerance` : ''}`);
+    return out;
+  }
+  const t = r.taps.find((x) => x.name === r.firstDifference);
+  out.push(`first tap with a difference: ${r.firstDifference}`);
+  if (t?.first) {
+    const lsb = t.quantization && !Array.isArray(t.quantization.scale) ? ` (1 LSB = ${fmt(t.quantization.scale as number, 3)} real)` : '';
+    out.push(`  first at ${fmtShape(t.first.at)}: A ${t.first.a}, B ${t.first.b}${lsb}; largest at ${fmtShape(t.worst!.at)}: A ${t.worst!.a}, B ${t.worst!.b} (${t.difference.maxLsb} LSB)`);
+  }
+  if (t?.quantizationMismatch) out.push(`  quantization differs: ${t.quantizationMismatch} — the q values mean different reals`);
+  out.push(`FAIL: ${r.differingTaps} of ${r.taps.length + r.floatTaps.length} taps differ; ${r.differingValues} of ${r.comparedValues} integer values differ`);
+  return out;
 }
 
 function parseResolution(raw: unknown): [number, number] | undefined {
@@ -100,7 +147,17 @@ export const compareCommand: Command = {
     const resolution = parseResolution(values.resolution);
     if (values.explain && typeof values.weights !== 'string') throw usageError('compare --explain needs --weights W.safetensors (the torchvision state dict both runs used)');
 
-    const p = prepareComparison(readTapDir(positionals[0]!), readTapDir(positionals[1]!), { atol, rtol, layoutA, layoutB, resolution });
+    const dirA = readTapDir(positionals[0]!), dirB = readTapDir(positionals[1]!);
+    if (dirA.integer || dirB.integer) {
+      for (const flag of ['explain', 'layout-a', 'layout-b', 'resolution'] as const) {
+        if (values[flag] !== undefined) throw usageError(`compare: --${flag} applies to float taps only; ${(dirA.integer ? dirA : dirB).dir} holds integer taps (compared exactly, as stored)`);
+      }
+      const r = compareIntegerTapDirs(dirA, dirB, { atol, rtol });
+      if (values.json) io.out(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      else for (const l of integerReport(r)) io.out(l);
+      return r.pass ? 0 : 1;
+    }
+    const p = prepareComparison(dirA, dirB, { atol, rtol, layoutA, layoutB, resolution });
     const d: Diagnosis = diagnose(p);
     let ex: ExplainResult | null = null;
     if (values.explain) {

@@ -14,6 +14,7 @@ import { forward, activationClamp } from '../../model/forward.js';
 import { convWeightShape, type ConvWeights, type MobileNetV2Weights } from '../../model/weights.js';
 import { TINY, U32 } from '../tolerance.js';
 import { deeplabErrorBound, networkErrorBound } from '../bounds.js';
+import { buildQ8Cases } from './catalogue-q8.js';
 import { abs, clampJson, f32Up, geomJson, prod, uniform, type BuiltCase, type Tensor } from './format.js';
 
 const DOT_DERIVATION = 'bound[i] = K·2⁻²⁴·A[i] + 2⁻¹⁴⁹ with K the number of terms (taps × input channels, + 1 for the bias) and A[i] = |b| + Σ|x·w| for output i: the worst case of float32 summation in any order against the float64-accumulated, once-rounded reference';
@@ -435,5 +436,6 @@ export function buildCases(): BuiltCase[] {
   cases.push(nmsCase('nms-max-output', 'at most 2 boxes kept', [[0, 0, 1, 1], [2, 2, 3, 3], [4, 4, 5, 5], [6, 6, 7, 7]], [0.1, 0.4, 0.3, 0.2], 0.5, 0, 2, []));
 
   cases.push(...networkCases(500));
+  cases.push(...buildQ8Cases());
   return cases;
 }

@@ -5,16 +5,38 @@ import type { Clamp } from '../../../kernels/clamp.js';
 import { seededUniform } from '../../model/random.js';
 
 export const VECTORS_MAGIC = 'mobilenetv2-vectors';
-export const VECTORS_FORMAT_VERSION = 1;
+/** 2: integer (q8-*) cases, and TensorFile.dtype; version-1 suites (float only) are still read. */
+export const VECTORS_FORMAT_VERSION = 2;
+export const VECTORS_FORMAT_VERSIONS_READ: readonly number[] = [1, 2];
 
-export type VectorKernel = 'conv2d' | 'depthwise' | 'pointwise' | 'pad' | 'padding' | 'resize' | 'nms' | 'network';
-export const VECTOR_KERNELS: readonly VectorKernel[] = ['conv2d', 'depthwise', 'pointwise', 'pad', 'padding', 'resize', 'nms', 'network'];
+/** The integer kernels (catalogue-q8.ts): graded exactly, their quantization in `params`. */
+export const Q8_VECTOR_KERNELS = [
+  'q8-conv2d', 'q8-depthwise', 'q8-pointwise', 'q8-fully-connected', 'q8-add', 'q8-avgpool', 'q8-mean', 'q8-softmax',
+  'q8-resize-bilinear', 'q8-concat', 'q8-pad', 'q8-quantize', 'q8-dequantize', 'q8-requantize', 'q8-argmax',
+] as const;
+export type Q8VectorKernel = (typeof Q8_VECTOR_KERNELS)[number];
+
+export type VectorKernel = 'conv2d' | 'depthwise' | 'pointwise' | 'pad' | 'padding' | 'resize' | 'nms' | 'network' | Q8VectorKernel;
+export const VECTOR_KERNELS: readonly VectorKernel[] = ['conv2d', 'depthwise', 'pointwise', 'pad', 'padding', 'resize', 'nms', 'network', ...Q8_VECTOR_KERNELS];
+
+/** True for the integer kernels. */
+export const isQ8Kernel = (k: VectorKernel): k is Q8VectorKernel => (Q8_VECTOR_KERNELS as readonly string[]).includes(k);
+
+/** Element types of vector files (.npy descr '<f4', '|u1', '|i1', '<i4'). */
+export type VectorDType = 'float32' | 'uint8' | 'int8' | 'int32';
+export type VectorData = Float32Array | Uint8Array | Int8Array | Int32Array;
+
+export function vectorDTypeOf(data: VectorData): VectorDType {
+  return data instanceof Float32Array ? 'float32' : data instanceof Uint8Array ? 'uint8' : data instanceof Int8Array ? 'int8' : 'int32';
+}
 
 export interface TensorFile {
   readonly file: string;
   readonly shape: readonly number[];
   /** e.g. 'NHWC', 'OHWI [OC, KH, KW, IC]', 'KH KW C', '[OC, IC]', '[C]'. */
   readonly layout: string;
+  /** Element type; absent in version-1 suites (float32). */
+  readonly dtype?: VectorDType;
 }
 
 export interface VectorTolerance {
@@ -76,7 +98,7 @@ export const geomJson = (g: Conv2dGeometry): Record<string, unknown> => ({
 // ---------------------------------------------------------------------------------------------
 // Case builders (in memory).
 
-export interface Tensor { data: Float32Array; shape: number[]; layout: string }
+export interface Tensor { data: VectorData; shape: number[]; layout: string }
 
 export interface BuiltCase {
   name: string;

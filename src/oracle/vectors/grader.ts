@@ -2,11 +2,12 @@
 /** Grades anyone's results directory against the suite: per case, per kernel, overall. (Conformance vectors: see ../vectors.ts.) */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNpyFile } from '../../io/npy.js';
+import { readNpyFile, readNpyTypedFile } from '../../io/npy.js';
 import { usageError } from '../../errors.js';
 import { ulpDistance } from '../metrics.js';
-import { VECTOR_KERNELS, type VectorCase, type VectorKernel } from './format.js';
-import { load } from './runner.js';
+import { formatLsbHistogram, integerDifference } from '../integer-diff.js';
+import { VECTOR_KERNELS, vectorDTypeOf, type VectorCase, type VectorData, type VectorKernel } from './format.js';
+import { loadTyped } from './runner-q8.js';
 import { readVectorManifest } from './writer.js';
 // ---------------------------------------------------------------------------------------------
 // Grading.
@@ -19,6 +20,8 @@ export interface CaseGrade {
   readonly worstRatio: number;
   readonly failures: number;
   readonly detail: string;
+  /** Integer cases: values differing and the LSB histogram ([|r − e|, count] pairs). */
+  readonly lsb?: { readonly differing: number; readonly maxLsb: number; readonly histogram: ReadonlyArray<readonly [number, number]> };
 }
 
 export interface KernelGrade {
@@ -63,32 +66,66 @@ export function gradeCase(c: VectorCase, expected: Float32Array, bound: Float32A
   return { name: c.name, kernel: c.kernel, status: failures ? 'fail' : 'pass', worstRatio: worst, failures, detail };
 }
 
+/** An integer case: every value equal (no tolerance); failures = differing values, with their LSB histogram. */
+export function gradeIntegerCase(c: VectorCase, expected: ArrayLike<number>, got: ArrayLike<number>, gotShape: readonly number[]): CaseGrade {
+  const sameShape = gotShape.length === c.expected.shape.length && gotShape.every((d, i) => d === c.expected.shape[i]);
+  if (!sameShape) {
+    return { name: c.name, kernel: c.kernel, status: 'fail', worstRatio: Infinity, failures: expected.length, detail: `shape ${JSON.stringify(gotShape)}, expected ${JSON.stringify(c.expected.shape)}` };
+  }
+  const d = integerDifference(got, expected);
+  const lsb = { differing: d.differing, maxLsb: d.maxLsb, histogram: d.histogram };
+  if (d.differing === 0) return { name: c.name, kernel: c.kernel, status: 'pass', worstRatio: 0, failures: 0, detail: 'exact match', lsb };
+  return {
+    name: c.name, kernel: c.kernel, status: 'fail', worstRatio: Infinity, failures: d.differing, lsb,
+    detail: `${d.differing} of ${d.count} values differ (|result − expected| in LSB: ${formatLsbHistogram(d)}); first at [${d.first}]: got ${got[d.first]}, expected ${expected[d.first]}`,
+  };
+}
+
+/** Result dtypes accepted for an expected dtype: the same one (ARG_MAX indices: int32 or int64). */
+function dtypeAccepted(c: VectorCase, got: string): boolean {
+  const want = c.expected.dtype ?? 'float32';
+  return got === want || (c.kernel === 'q8-argmax' && got === 'int64');
+}
+
 /**
  * Grades `results` (a directory of <case>.npy, or a map from case name to output) against the
- * suite in `dir`. Missing results count as failures unless `allowMissing`.
+ * suite in `dir`. Missing results count as failures unless `allowMissing`. Integer expected
+ * outputs are graded exactly (gradeIntegerCase); a result of another dtype fails its case.
  */
-export function checkVectors(dir: string, results: string | ReadonlyMap<string, { data: Float32Array; shape: readonly number[] }>, options: { allowMissing?: boolean; kernels?: readonly VectorKernel[] } = {}): VectorGrade {
+export function checkVectors(dir: string, results: string | ReadonlyMap<string, { data: VectorData; shape: readonly number[] }>, options: { allowMissing?: boolean; kernels?: readonly VectorKernel[] } = {}): VectorGrade {
   const m = readVectorManifest(dir);
   const cases: CaseGrade[] = [];
   for (const c of m.cases) {
     if (options.kernels && !options.kernels.includes(c.kernel)) continue;
-    let got: { data: Float32Array; shape: readonly number[] } | undefined;
+    let got: { data: ArrayLike<number> | BigInt64Array; shape: readonly number[]; dtype: string } | undefined;
     if (typeof results === 'string') {
       const p = join(results, `${c.name}.npy`);
       if (existsSync(p)) {
-        try { got = readNpyFile(p); } catch (e) {
+        try { got = readNpyTypedFile(p); } catch (e) {
           cases.push({ name: c.name, kernel: c.kernel, status: 'fail', worstRatio: Infinity, failures: 0, detail: (e as Error).message });
           continue;
         }
       }
-    } else got = results.get(c.name);
+    } else {
+      const r = results.get(c.name);
+      got = r && { ...r, dtype: vectorDTypeOf(r.data) };
+    }
     if (!got) {
       cases.push({ name: c.name, kernel: c.kernel, status: 'missing', worstRatio: 0, failures: 0, detail: 'no result' });
       continue;
     }
-    const expected = load(dir, c.expected);
+    if (!dtypeAccepted(c, got.dtype)) {
+      cases.push({ name: c.name, kernel: c.kernel, status: 'fail', worstRatio: Infinity, failures: 0, detail: `result dtype ${got.dtype}, expected ${c.expected.dtype ?? 'float32'}` });
+      continue;
+    }
+    const expected = loadTyped(dir, c.expected);
+    const values = got.data instanceof BigInt64Array ? Float64Array.from(got.data, (v) => Number(v)) : got.data;
+    if (!(expected instanceof Float32Array)) {
+      cases.push(gradeIntegerCase(c, expected, values, got.shape));
+      continue;
+    }
     const bound = c.tolerance.boundFile ? readNpyFile(join(dir, c.tolerance.boundFile)).data : null;
-    cases.push(gradeCase(c, expected, bound, got.data, got.shape));
+    cases.push(gradeCase(c, expected, bound, values as Float32Array, got.shape));
   }
   const kernels: KernelGrade[] = [];
   for (const k of VECTOR_KERNELS) {

@@ -11,8 +11,10 @@ import { buildPlan, type PaddingConvention } from '../../model/plan.js';
 import { buildDeeplabPlan, deeplabForward } from '../../model/deeplab.js';
 import { forward } from '../../model/forward.js';
 import { type ConvWeights, type MobileNetV2Weights } from '../../model/weights.js';
-import { readNpyFile, writeNpyFile } from '../../io/npy.js';
-import { prod, type TensorFile, type VectorCase } from './format.js';
+import { readNpyFile, writeNpyTypedFile } from '../../io/npy.js';
+import { formatError } from '../../errors.js';
+import { isQ8Kernel, prod, type TensorFile, type VectorCase, type VectorData } from './format.js';
+import { runQ8VectorCase } from './runner-q8.js';
 import { readVectorManifest } from './writer.js';
 // ---------------------------------------------------------------------------------------------
 // Running a case on our backends (reference results, and grading our fast backends).
@@ -28,8 +30,12 @@ function geometryFrom(p: Record<string, unknown>): Conv2dGeometry {
 
 const clampFrom = (c: unknown): Clamp | null => (Array.isArray(c) ? { min: c[0] as number, max: (c[1] as number | null) ?? Infinity } : null);
 
-/** Runs one case with `backend` for conv-like ops (our kernels for the rest); returns the output. */
-export function runVectorCase(dir: string, c: VectorCase, backend: Backend): Float32Array {
+/**
+ * Runs one case with `backend` for conv-like ops (our kernels for the rest); returns the output.
+ * Integer (q8-*) cases always run on our scalar q8 kernels (runner-q8.ts), whatever `backend`.
+ */
+export function runVectorCase(dir: string, c: VectorCase, backend: Backend): VectorData {
+  if (isQ8Kernel(c.kernel)) return runQ8VectorCase(dir, c);
   const p = c.params as Record<string, unknown>;
   const out = new Float32Array(prod(c.expected.shape));
   switch (c.kernel) {
@@ -101,16 +107,18 @@ export function runVectorCase(dir: string, c: VectorCase, backend: Backend): Flo
       const weights: MobileNetV2Weights = { convs, classifier: { weight: load(dir, clsNode.weight as TensorFile), bias: load(dir, clsNode.bias as TensorFile) } };
       return forward(backend, plan, weights, load(dir, c.inputs.x!), c.inputs.x!.shape).output.data;
     }
+    default:
+      throw formatError(`case '${c.name}': unknown kernel '${c.kernel}'`);
   }
 }
 
 /** Writes our results for every case (RESULTS/<case>.npy), computed on `backend`. */
-export function writeVectorResults(dir: string, resultsDir: string, backend: Backend, transform?: (c: VectorCase, out: Float32Array) => Float32Array): void {
+export function writeVectorResults(dir: string, resultsDir: string, backend: Backend, transform?: (c: VectorCase, out: VectorData) => VectorData): void {
   const m = readVectorManifest(dir);
   mkdirSync(resultsDir, { recursive: true });
   for (const c of m.cases) {
     let out = runVectorCase(dir, c, backend);
     if (transform) out = transform(c, out);
-    writeNpyFile(join(resultsDir, `${c.name}.npy`), out, c.kernel === 'nms' ? [out.length] : c.expected.shape);
+    writeNpyTypedFile(join(resultsDir, `${c.name}.npy`), out, c.kernel === 'nms' ? [out.length] : c.expected.shape);
   }
 }

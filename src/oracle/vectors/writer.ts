@@ -2,10 +2,11 @@
 /** Writes the suite (manifest.json, .npy files, README.txt) and reads its manifest back. (Conformance vectors: see ../vectors.ts.) */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeNpyFile } from '../../io/npy.js';
+import { writeNpyTypedFile } from '../../io/npy.js';
 import { formatError, notFoundError } from '../../errors.js';
-import { VECTORS_FORMAT_VERSION, VECTORS_MAGIC, type TensorFile, type VectorCase, type VectorManifest } from './format.js';
+import { VECTORS_FORMAT_VERSION, VECTORS_FORMAT_VERSIONS_READ, VECTORS_MAGIC, vectorDTypeOf, type TensorFile, type VectorCase, type VectorData, type VectorManifest } from './format.js';
 import { buildCases } from './catalogue.js';
+import { Q8_README } from './catalogue-q8.js';
 // ---------------------------------------------------------------------------------------------
 // Writing and reading the suite.
 
@@ -21,7 +22,9 @@ Files
   cases/<name>/*.npy     inputs, expected output (expected.npy) and per-element bound (bound.npy)
   networks/...           weights of the whole-network cases (referenced from the case's graph)
 
-All .npy files are little-endian float32, C order (numpy.load reads them).
+All .npy files are little-endian, C order (numpy.load reads them): float32 for the float cases;
+the integer cases (kernels q8-*, see "Integer cases" below) use uint8, int8 and int32, and every
+TensorFile in the manifest states its "dtype".
 
 Layouts (stated again for every tensor in the manifest)
   activations   NHWC [N, H, W, C]
@@ -43,8 +46,8 @@ Parameters
 
 How to run your kernel against the suite
   1. For each case in manifest.json "cases": read its input files, run your kernel with its
-     "params", and save the output as float32 .npy to RESULTS/<case name>.npy, in the shape of
-     "expected". NMS: save the kept box indices (selection order) as a float32 vector.
+     "params", and save the output as .npy to RESULTS/<case name>.npy, in the shape and dtype of
+     "expected" (float32 except for the integer cases). NMS: save the kept box indices (selection order) as a float32 vector.
      You may skip kernels you do not implement (grade with --allow-missing).
   2. mobilenetv2 check-vectors DIR RESULTS
      prints one line per kernel (cases passed, the worst case and its error/bound ratio) and
@@ -67,7 +70,7 @@ Network cases
   the modes), concat (channels, in the order of "inputs"). The classifier's output is the logits
   [N, K]; Mobile DeepLabv3's the upsampled logits [N, H, W, classes]. The tolerance is
   statistical (10σ of accumulated float32 rounding), not a worst case.
-`;
+${Q8_README}`;
 
 /** Writes the suite to `dir`; returns the manifest. */
 export function writeVectors(dir: string): VectorManifest {
@@ -75,17 +78,17 @@ export function writeVectors(dir: string): VectorManifest {
   mkdirSync(dir, { recursive: true });
   const cases: VectorCase[] = [];
   const sharedWritten = new Set<string>();
-  const write = (rel: string, t: { data: Float32Array; shape: readonly number[] }): void => {
+  const write = (rel: string, t: { data: VectorData; shape: readonly number[] }): void => {
     const p = join(dir, rel);
     mkdirSync(dirname(p), { recursive: true });
-    writeNpyFile(p, t.data, t.shape);
+    writeNpyTypedFile(p, t.data, t.shape);
   };
   for (const c of built) {
     const base = `cases/${c.name}`;
     const inputs: Record<string, TensorFile> = {};
     for (const [k, t] of Object.entries(c.inputs)) {
       write(`${base}/${k}.npy`, t);
-      inputs[k] = { file: `${base}/${k}.npy`, shape: t.shape, layout: t.layout };
+      inputs[k] = { file: `${base}/${k}.npy`, shape: t.shape, layout: t.layout, dtype: vectorDTypeOf(t.data) };
     }
     write(`${base}/expected.npy`, c.expected);
     let boundFile: string | null = null;
@@ -101,7 +104,7 @@ export function writeVectors(dir: string): VectorManifest {
     }
     cases.push({
       name: c.name, kernel: c.kernel, description: c.description, tags: c.tags, params: c.params, inputs,
-      expected: { file: `${base}/expected.npy`, shape: c.expected.shape, layout: c.expected.layout },
+      expected: { file: `${base}/expected.npy`, shape: c.expected.shape, layout: c.expected.layout, dtype: vectorDTypeOf(c.expected.data) },
       tolerance: { rule: c.bound ? 'bound' : 'exact', boundFile, ulp: c.ulp, maxAbs, derivation: c.derivation },
     });
   }
@@ -112,9 +115,10 @@ export function writeVectors(dir: string): VectorManifest {
       activations: 'NHWC [N, H, W, C]', conv2d: 'OHWI [OC, KH, KW, IC]', depthwise: '[KH, KW, C]', pointwise: '[OC, IC]',
       padding: 'explicit Pad4 {top, bottom, left, right} in every geometry; "padding" names the convention it came from',
       clamp: '[min, max] after the bias, NaN propagates; null = linear', nms: 'boxes (ymin, xmin, ymax, xmax); see params.rules',
-      dtype: 'float32 little-endian .npy, C order',
+      dtype: 'little-endian .npy, C order: float32, and uint8/int8/int32 in the integer (q8-*) cases as each TensorFile states',
+      quantization: 'real = scale·(q − zeroPoint); every integer case lists its scales, zero points, multipliers/shifts, activation range and requantization convention in params (README.txt: Integer cases)',
     },
-    results: 'RESULTS/<case name>.npy, float32, the shape of expected',
+    results: 'RESULTS/<case name>.npy in the shape and dtype of expected (float32 for float cases)',
     cases,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
@@ -128,6 +132,6 @@ export function readVectorManifest(dir: string): VectorManifest {
   let m: VectorManifest;
   try { m = JSON.parse(readFileSync(p, 'utf8')) as VectorManifest; } catch (e) { throw formatError(`${p}: not valid JSON (${(e as Error).message})`); }
   if (m.magic !== VECTORS_MAGIC) throw formatError(`${p}: not a mobilenetv2 vectors manifest (magic ${JSON.stringify(m.magic)})`);
-  if (m.format_version !== VECTORS_FORMAT_VERSION) throw formatError(`${p}: format_version ${m.format_version}, this version reads ${VECTORS_FORMAT_VERSION}; regenerate with 'mobilenetv2 vectors --out ${dir}'`);
+  if (!VECTORS_FORMAT_VERSIONS_READ.includes(m.format_version)) throw formatError(`${p}: format_version ${m.format_version}, this version reads ${VECTORS_FORMAT_VERSIONS_READ.join(' and ')}; regenerate with 'mobilenetv2 vectors --out ${dir}'`);
   return m;
 }
