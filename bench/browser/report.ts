@@ -11,7 +11,7 @@ function peer(page: PageResult, runtime: PageRow['runtime']): PageRow | undefine
 
 /** One table: a line per runtime per page, ratios against the peers timed in that same page. */
 export function browserTable(result: Extract<BrowserBench, { ok: true }>): string {
-  const head = ['page: peers at', 'runtime', 'threads used', 'median ms/img', 'min–max ms', 'timed runs', '÷ TF.js WASM (same page)', '÷ ORT Web (same page)', 'max |Δ| vs oracle', '÷ max |oracle|', 'top-1 = oracle'];
+  const head = ['page: peers at', 'runtime', 'threads used', 'median ms/img', 'min–max ms', 'timed runs', '÷ TF.js WASM (same page)', '÷ ORT Web (same page)', 'max \\|Δ\\| vs oracle', '÷ max \\|oracle\\|', 'top-1 = oracle']; // pipes escaped: inside a table cell
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const page of result.pages) {
     const tfjs = peer(page, 'tfjs-wasm');
