@@ -19,15 +19,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
-import { loadTorchvision, type StateDict } from '../src/io/torchvision.js';
 import { importTflite } from '../src/io/tflite/import.js';
-import { exportClassifierTflite, exportDeeplabTflite, exportSsdliteTflite, randomDeeplabWeights, randomSsdliteWeights } from '../src/io/tflite/export.js';
-import { forward } from '../src/model/forward.js';
+import { exportDeeplabTflite, exportSsdliteTflite, randomDeeplabWeights, randomSsdliteWeights } from '../src/io/tflite/export.js';
 import { buildDeeplabPlan, deeplabForward, type DeeplabPlan } from '../src/model/deeplab.js';
 import { buildSsdlitePlan, ssdliteForward, type SsdlitePlan } from '../src/model/ssdlite.js';
 import type { MobileNetV2Plan } from '../src/model/plan.js';
 import type { MobileNetV2Weights } from '../src/model/weights.js';
 import { goldenStateDict, type GoldenTensor } from '../spec/helpers/golden-weights.js';
+import { benchInput, classifierModel } from './classifier.js';
 import { repoPath } from './paths.js';
 
 export type ModelKind = 'classifier' | 'deeplab' | 'ssdlite';
@@ -89,24 +88,14 @@ export interface BuiltModel {
 
 export function buildModel(config: ModelConfig): BuiltModel {
   const r = config.resolution;
-  const input = new Float32Array(r * r * 3);
-  // A smooth pseudo-image in roughly [-1.7, 1.7] (values only matter for correctness checks).
-  for (let i = 0; i < input.length; i++) input[i] = Math.fround(Math.sin(i * 0.013) * 1.2 + Math.cos(i * 0.0007) * 0.5);
+  const input = benchInput(r);
   const inputShape = [1, r, r, 3] as const;
   const base = { config, input, inputShape };
 
   switch (config.kind) {
-    case 'classifier': {
-      const stateDict = goldenStateDict({ width: config.width, numClasses: config.classes, seed: config.seed });
-      const sd: StateDict = new Map([...stateDict].map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, read: () => t.data }]));
-      const { plan, weights } = loadTorchvision(sd, { width: config.width, resolution: r, classes: config.classes, padding: 'symmetric' });
-      return {
-        ...base, net: { kind: 'classifier', plan, weights, stateDict }, madds: plan.madds,
-        forward: (b) => [forward(b, plan, weights, input, inputShape).output.data],
-        tflite: () => exportClassifierTflite(plan, weights, { softmax: false }),
-        scores: { output: 0, classes: config.classes },
-      };
-    }
+    case 'classifier':
+      // bench/classifier.ts: the same construction the in-browser bench page runs.
+      return classifierModel(config, goldenStateDict({ width: config.width, numClasses: config.classes, seed: config.seed }));
     case 'deeplab': {
       let plan: DeeplabPlan;
       let weights: MobileNetV2Weights;

@@ -11,12 +11,16 @@
  *     and for the classifiers ONNX Runtime Web (1, 2 threads) and onnxruntime-node (1, 2 threads)
  *     on an ONNX export — each configuration in its own process (bench/net-runner.ts), `--rounds N`
  *     times in alternating order; every runtime's outputs are checked against our oracle;
- *  3. prints the markdown report and writes bench/results/<date>.md and .svg.
+ *  3. in the browser (bench/browser/): classifier 1.0/224 in Debian's Chromium, ours wasm-simd 1T/2T
+ *     vs TF.js WASM and ONNX Runtime Web in the same page on the same weights, one page per peer
+ *     thread count (1, 2); skipped with a line in the report when /usr/bin/chromium is absent;
+ *  4. prints the markdown report and writes bench/results/<date>.md and .svg.
  *
  * Flags: --kernels-only, --network-only, --no-peers, --quick (short time budgets, for a smoke
  * run), --rounds N (default 1), --time MS (timed budget per network configuration, default 3000),
  * --models a,b (only the MODEL_CONFIGS whose name contains one of these, e.g. --models DeepLab,SSD),
- * --runtimes a,b (only these runtimes, e.g. --runtimes wasm-simd,tflite).
+ * --runtimes a,b (only these runtimes, e.g. --runtimes wasm-simd,tflite), --no-browser (no in-browser
+ * row), --browser-only (only the in-browser row).
  * Benches never gate anything: targets are reported, not asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +36,8 @@ import type { NetJob, NetResult, Runtime } from './net-runner.js';
 import { CACHE_DIR, ensureOnnx, peerPackageMissing } from './peers/onnx.js';
 import { kernelTable, machineLines, networkTable, soloNotes, svgChart, targetLines, type NetRow } from './report.js';
 import { repoPath } from './paths.js';
+import { BROWSER_MODEL, runBrowserBench, type BrowserBench } from './browser/runner.js';
+import { browserSection } from './browser/report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
   log(`${start.cpu}, Node ${start.node}, load ${start.loadavg.join(' ')}`);
 
   let kernelRows: KernelRow[] = [];
-  if (!flag('--network-only')) {
+  if (!flag('--network-only') && !flag('--browser-only')) {
     const shapes = readShapes(repoPath('data', 'shapes', 'mobilenet_v2_1.0_224.tsv'));
     kernelRows = await runKernelBench(quick ? shapes.filter((_, i) => i % 6 === 0) : shapes, KERNEL_BACKENDS, { timeMs: quick ? 30 : 250, log });
   }
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
 
   const netRows: NetRow[] = [];
   const notes: string[] = [];
-  if (!flag('--kernels-only')) {
+  if (!flag('--kernels-only') && !flag('--browser-only')) {
     for (const [mi, config] of MODEL_CONFIGS.entries()) {
       if (onlyModels && !onlyModels.some((n) => config.name.includes(n))) continue;
       const missing = unavailable(config);
@@ -148,6 +154,18 @@ async function main(): Promise<void> {
     }
   }
 
+  let browser: BrowserBench | null = null;
+  const browserLoad = { start: machineInfo().loadavg, end: [] as readonly number[] };
+  if (!flag('--kernels-only') && !flag('--network-only') && !flag('--no-browser') && (!onlyModels || onlyModels.some((n) => BROWSER_MODEL.includes(n)))) {
+    try {
+      browser = await runBrowserBench({ log, ...(quick ? { rounds: 2, runsPerRound: 3, warmupMs: 500 } : {}) });
+    } catch (e) {
+      browser = { ok: false, skipped: `failed: ${(e as Error).message.split('\n')[0]}` };
+    }
+    if (!browser.ok) log(`browser row skipped: ${browser.skipped}`);
+    browserLoad.end = machineInfo().loadavg;
+  }
+
   const end: MachineInfo = machineInfo();
   const title = `mobilenetv2 bench ${date}`;
   const md: string[] = [`# ${title}`, '', machineLines(start, end), `- Rounds: ${rounds}; network timed budget ${netTimeMs} ms per configuration (each in its own process, after ≥ 1.5 s of warm-up)`, ''];
@@ -169,6 +187,7 @@ async function main(): Promise<void> {
       md.push('');
     }
   }
+  if (browser !== null) md.push('## In the browser (batch 1)', '', ...browserSection(browser, browserLoad));
   if (kernelRows.length > 0) {
     md.push('## Kernels: MobileNetV2 1.0/224 layers (data/shapes/mobilenet_v2_1.0_224.tsv)', '', 'Timed call = the Backend op as forward() uses it (wasm-simd: copy in, kernel, copy out). Median of tinybench samples.', '', kernelTable(kernelRows, KERNEL_BACKENDS), '');
   }

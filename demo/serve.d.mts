@@ -6,4 +6,10 @@ export interface DemoServer {
   readonly requests: string[];
   close(): Promise<void>;
 }
-export function startServer(options?: { port?: number; isolated?: boolean; log?: (message: string) => void }): Promise<DemoServer>;
+export function startServer(options?: {
+  port?: number;
+  isolated?: boolean;
+  log?: (message: string) => void;
+  /** More folders to serve: { '/prefix/': absolute directory }. */
+  mounts?: Readonly<Record<string, string>>;
+}): Promise<DemoServer>;

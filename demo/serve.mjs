@@ -8,6 +8,9 @@
  *                                             esbuild for the browser (`#host`, `#platform` → the browser
  *                                             host's source), so the page runs the current sources
  *   /shared/…                                 ../shared (models, images), when present
+ *   /bench/browser/…                          the in-browser bench page (bench/browser/)
+ *   MOUNT/…                                   each `mounts` entry { '/MOUNT/': directory } (the bench
+ *                                             serves the peers' .wasm files and its weights this way)
  *
  * With `isolated` (the default) every response carries Cross-Origin-Opener-Policy: same-origin and
  * Cross-Origin-Embedder-Policy: require-corp, which make the page crossOriginIsolated: the condition
@@ -23,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SHARED = resolve(ROOT, '..', 'shared');
-const SERVED = ['demo', 'kernels/wasm/build', 'dist', 'spec/browser/page'];
+const SERVED = ['demo', 'kernels/wasm/build', 'dist', 'spec/browser/page', 'bench/browser'];
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.cjs': 'text/javascript',
@@ -63,9 +66,10 @@ async function bundle(entry) {
 
 /**
  * Starts the server. Options: port (0 = any free port), isolated (COOP/COEP, default true),
- * log (function for request errors). Resolves to { url, close(), requests } once listening.
+ * log (function for request errors), mounts ({ '/prefix/': absolute directory }: more folders to
+ * serve). Resolves to { url, close(), requests } once listening.
  */
-export function startServer({ port = 0, isolated = true, log = () => {} } = {}) {
+export function startServer({ port = 0, isolated = true, log = () => {}, mounts = {} } = {}) {
   const bundles = new Map();
   const requests = [];
   const server = createServer(async (req, res) => {
@@ -93,7 +97,9 @@ export function startServer({ port = 0, isolated = true, log = () => {} } = {}) 
         return send(200, Buffer.from(await bundles.get(entry)), 'text/javascript');
       }
       let file = null;
-      if (path.startsWith('/shared/')) file = inside(SHARED, path.slice('/shared/'.length));
+      const mount = Object.keys(mounts).find((m) => path.startsWith(m));
+      if (mount !== undefined) file = inside(resolve(mounts[mount]), path.slice(mount.length));
+      else if (path.startsWith('/shared/')) file = inside(SHARED, path.slice('/shared/'.length));
       else if (SERVED.some((d) => path.startsWith(`/${d}/`))) file = inside(ROOT, path.slice(1));
       if (file !== null && existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
       if (file === null || !existsSync(file)) return send(404, Buffer.from(`not found: ${path}`), 'text/plain');

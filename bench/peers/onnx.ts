@@ -8,14 +8,18 @@
  * bench/results/.cache/ by bench/peers/export_onnx.py (needs /usr/bin/python3 with torch and
  * torchvision); without them the ORT rows are reported as skipped.
  * ONNX is NCHW: the NHWC input is transposed once, outside the timed region (as in
- * docs/peer-benchmarks.md). Timed region: tensor wrap → session.run → logits Float32Array.
+ * docs/peer-benchmarks.md). Timed region: tensor wrap → session.run → logits Float32Array
+ * (bench/peers/ort-session.ts, shared with the in-browser bench page).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuiltModel } from '../models.js';
+import type { GoldenTensor } from '../../spec/helpers/golden-weights.js';
+import type { StateDictManifest } from '../classifier.js';
 import { repoPath } from '../paths.js';
+import { ortRunner, type Ort } from './ort-session.js';
 import type { PeerRunner } from './tfjs.js';
 
 export const PYTHON = process.env.MOBILENETV2_PYTHON ?? '/usr/bin/python3';
@@ -37,6 +41,27 @@ export function peerPackageMissing(runtime: 'ort-web' | 'ort-node'): string | nu
   }
 }
 
+/**
+ * Writes a state dict as `<stem>.f32` (every tensor's values, little-endian float32, in order) and
+ * `<stem>.json` (the manifest: `meta` plus the blob's path and each tensor's key, shape, dtype,
+ * offset and length): what export_onnx.py reads, and what the in-browser bench page rebuilds the
+ * classifier from (readStateDict, bench/classifier.ts). Returns the manifest's path.
+ */
+export function writeStateDict(stateDict: ReadonlyMap<string, GoldenTensor>, stem: string, meta: Pick<StateDictManifest, 'width' | 'classes' | 'resolution'>): string {
+  const tensors: Array<StateDictManifest['tensors'][number]> = [];
+  let total = 0;
+  for (const [key, t] of stateDict) {
+    tensors.push({ key, shape: t.shape, dtype: t.dtype, offset: total, length: t.data.length });
+    total += t.data.length;
+  }
+  const blob = new Float32Array(total);
+  for (const [i, t] of [...stateDict.values()].entries()) blob.set(t.data, tensors[i]!.offset);
+  mkdirSync(dirname(stem), { recursive: true });
+  writeFileSync(`${stem}.f32`, new Uint8Array(blob.buffer));
+  writeFileSync(`${stem}.json`, JSON.stringify({ ...meta, blob: `${stem}.f32`, tensors } satisfies StateDictManifest));
+  return `${stem}.json`;
+}
+
 /** Path of the model's ONNX file, exporting it first if needed; throws with the reason if it cannot. */
 export function ensureOnnx(m: BuiltModel): string {
   const c = m.config;
@@ -45,19 +70,7 @@ export function ensureOnnx(m: BuiltModel): string {
   const slug = `mobilenet_v2_${c.width}_${c.resolution}_c${c.classes}_seed${c.seed}_recipe1`;
   const onnxPath = join(CACHE_DIR, `${slug}.onnx`);
   if (existsSync(onnxPath)) return onnxPath;
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const tensors: Array<{ key: string; shape: number[]; dtype: string; offset: number; length: number }> = [];
-  let total = 0;
-  for (const [key, t] of stateDict) {
-    tensors.push({ key, shape: t.shape, dtype: t.dtype, offset: total, length: t.data.length });
-    total += t.data.length;
-  }
-  const blob = new Float32Array(total);
-  for (const [i, t] of [...stateDict.values()].entries()) blob.set(t.data, tensors[i]!.offset);
-  const blobPath = join(CACHE_DIR, `${slug}.f32`);
-  const manifestPath = join(CACHE_DIR, `${slug}.json`);
-  writeFileSync(blobPath, new Uint8Array(blob.buffer));
-  writeFileSync(manifestPath, JSON.stringify({ width: c.width, classes: c.classes, resolution: c.resolution, blob: blobPath, tensors }));
+  const manifestPath = writeStateDict(stateDict, join(CACHE_DIR, slug), { width: c.width, classes: c.classes, resolution: c.resolution });
   const r = spawnSync(PYTHON, [repoPath('bench', 'peers', 'export_onnx.py'), manifestPath, onnxPath], { encoding: 'utf8' });
   if (r.status !== 0 || !existsSync(onnxPath)) {
     throw new Error(`ONNX export failed (${PYTHON} with torch + torchvision needed): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`);
@@ -65,36 +78,7 @@ export function ensureOnnx(m: BuiltModel): string {
   return onnxPath;
 }
 
-function nhwcToNchw(x: Float32Array, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let y = 0; y < h; y++) for (let i = 0; i < w; i++) for (let k = 0; k < c; k++) out[(k * h + y) * w + i] = x[(y * w + i) * c + k]!;
-  return out;
-}
-
-type Ort = typeof import('onnxruntime-web');
-
 export async function createOrtRunner(flavour: 'web' | 'node', threads: number, m: BuiltModel, onnxPath: string): Promise<PeerRunner> {
   const ort: Ort = flavour === 'web' ? await import('onnxruntime-web') : ((await import('onnxruntime-node')) as unknown as Ort);
-  let session: import('onnxruntime-web').InferenceSession;
-  if (flavour === 'web') {
-    ort.env.wasm.numThreads = threads;
-    ort.env.wasm.simd = true;
-    session = await ort.InferenceSession.create(onnxPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  } else {
-    session = await ort.InferenceSession.create(onnxPath, {
-      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-    } as import('onnxruntime-web').InferenceSession.SessionOptions);
-  }
-  const [, h, w, c] = m.inputShape;
-  const nchw = nhwcToNchw(m.input, h, w, c);
-  return {
-    label: flavour === 'web' ? `onnxruntime-web wasm (${threads} thread${threads > 1 ? 's' : ''})` : `onnxruntime-node native (${threads} thread${threads > 1 ? 's' : ''})`,
-    async run() {
-      const out = await session.run({ input: new ort.Tensor('float32', nchw, [1, c, h, w]) });
-      return [out['logits']!.data as Float32Array];
-    },
-    async dispose() {
-      await session.release();
-    },
-  };
+  return ortRunner(ort, flavour, threads, m, onnxPath);
 }
