@@ -98,8 +98,8 @@ async function loadModel(source) {
     });
     state.model = model;
     state.runs = 0;
-    const b = model.backend; // the backend 'auto' chose and the threads it really runs
-    $('model-status').textContent = `${model.name}: ${model.imported.head}, ${b.name}, ${b.threads ?? 1} thread(s)`;
+    const e = model.execution; // the backend 'auto' chose, the threads it really runs, integer or float arithmetic
+    $('model-status').textContent = `${model.name}: ${model.imported.head}, ${e.backend}, ${e.threads} thread(s), ${e.arithmetic.kind}${e.arithmetic.requantization ? ` (${e.arithmetic.requantization})` : ''}`;
     $('model-status').dataset.ready = 'true';
     buildTable(model);
     if (state.image) await run();
@@ -192,7 +192,7 @@ async function run() {
   for (const id of ['top5', 'legend', 'boxes']) $(id).replaceChildren();
   $('timing').textContent = 'running…';
   try {
-    const b = m.backend;
+    const b = { name: m.execution.backend, threads: m.execution.threads };
     const first = state.runs++ === 0 ? ' · first image: includes packing the weights into the backend' : '';
     const t0 = performance.now();
     if (m.imported.head === 'classifier') {

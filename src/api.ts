@@ -111,29 +111,35 @@ export class MobileNetV2Model {
     readonly integer: IntegerExecution | null = null,
   ) {}
 
+  /** What runs the layers: the arithmetic, its backend's name and thread count. */
+  get execution(): { readonly arithmetic: ArithmeticRecord; readonly backend: string; readonly threads: number } {
+    const b = (this.integer?.q8 ?? this.backend) as { readonly name: string; readonly threads?: number };
+    return { arithmetic: this.arithmetic, backend: b.name, threads: b.threads ?? 1 };
+  }
+
   /** Which arithmetic this model runs in, and under which requantization profile. */
   get arithmetic(): ArithmeticRecord {
     return this.integer ? { kind: 'integer', requantization: this.integer.profile } : { kind: 'float', requantization: null };
   }
 
-  private execution: { backend: Backend; stats: () => MemoryStats } | null = null;
+  private memoryExecution: { backend: Backend; stats: () => MemoryStats } | null = null;
 
   /** The backend the network runs on: the memory-efficient wrapper (memory: 'efficient') or the backend itself. */
   private get runner(): Backend {
     if (this.memory === 'layerwise') return this.backend;
-    if (this.execution === null) {
+    if (this.memoryExecution === null) {
       const m = this.imported;
       const net: MemoryNetwork = m.head === 'deeplab' && m.deeplab ? { head: 'deeplab', plan: m.deeplab }
         : m.head === 'ssdlite' && m.ssdlite ? { head: 'ssdlite', plan: m.ssdlite.plan }
         : { head: 'classifier', plan: m.plan };
-      this.execution = memoryExecutionFor(this.backend, net, { memory: this.memory });
+      this.memoryExecution = memoryExecutionFor(this.backend, net, { memory: this.memory });
     }
-    return this.execution.backend;
+    return this.memoryExecution.backend;
   }
 
   /** Activation memory of the last run (memory: 'efficient'): measured arena high-water mark, tile scratch, fused blocks; null otherwise. */
   memoryStats(): MemoryStats | null {
-    return this.execution?.stats() ?? null;
+    return this.memoryExecution?.stats() ?? null;
   }
 
 
@@ -305,8 +311,8 @@ export async function load(options: LoadOptions = {}): Promise<MobileNetV2Model>
   if (memory !== 'efficient' && memory !== 'layerwise') throw usageError(`memory must be 'efficient' or 'layerwise', got '${String(memory)}'`);
   const arithmetic = resolveArithmetic(imported, options.arithmetic);
   const profile = checkRequantizationProfile(options.requantization);
-  // The integer path runs its own backend; the float one then only serves selfCheck, so it is the scalar oracle (no workers).
-  const backend = arithmetic === 'integer' ? createScalarBackend() : await makeBackend(options.backend ?? 'auto', options.threads);
+  // The integer path runs on its own backend; the float one still serves selfCheck and arithmetic 'float' calls.
+  const backend = await makeBackend(options.backend ?? 'auto', options.threads);
   let integer: IntegerExecution | null = null;
   if (arithmetic === 'integer') {
     try {

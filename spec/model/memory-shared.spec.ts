@@ -15,8 +15,8 @@ describe.skipIf(!HAVE_SHARED)('shared models: memory-efficient ≡ layer by laye
   for (const [backend, threads] of [['ts-fast', 1], ['wasm-simd', 2]] as const) {
     it(`mobilenet_v2_1.0_224_quant on ${backend}: same logits bit for bit on ${images.length} images`, async () => {
       const path = sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite');
-      const lw = await load({ model: path, backend: backend as BackendKind, threads, allowDownload: false, memory: 'layerwise' });
-      const ef = await load({ model: path, backend: backend as BackendKind, threads, allowDownload: false, memory: 'efficient' });
+      const lw = await load({ model: path, backend: backend as BackendKind, threads, allowDownload: false, memory: 'layerwise', arithmetic: 'float' });
+      const ef = await load({ model: path, backend: backend as BackendKind, threads, allowDownload: false, memory: 'efficient', arithmetic: 'float' });
       try {
         for (const img of images) {
           const a = await lw.infer(sharedPath('images', img));
@@ -38,8 +38,8 @@ describe.skipIf(!HAVE_SHARED)('shared models: memory-efficient ≡ layer by laye
   for (const file of ['deeplabv3_257_mv_gpu.tflite', 'deeplabv3_mnv2_pascal_quant.tflite']) {
     it(`${file} on wasm-simd: same class map and logits bit for bit`, async () => {
       const path = sharedPath('models', file);
-      const lw = await load({ model: path, backend: 'wasm-simd', allowDownload: false, memory: 'layerwise' });
-      const ef = await load({ model: path, backend: 'wasm-simd', allowDownload: false, memory: 'efficient' });
+      const lw = await load({ model: path, backend: 'wasm-simd', allowDownload: false, memory: 'layerwise', arithmetic: 'float' });
+      const ef = await load({ model: path, backend: 'wasm-simd', allowDownload: false, memory: 'efficient', arithmetic: 'float' });
       try {
         const img = sharedPath('images', 'bird_segmentation.bmp');
         const a = await lw.segment(img, { logits: true });

@@ -134,7 +134,7 @@ describe('selfCheck covers the heads', () => {
 describe.skipIf(!HAVE_SHARED)('model.selfCheck and classify --self-check (real TFLite classifier)', () => {
   it('ts-fast passes with a threshold; the CLI prints the report', async () => {
     const { load } = await import('../../src/api.js');
-    const model = await load({ model: sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite'), backend: 'ts-fast', allowDownload: false });
+    const model = await load({ model: sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite'), backend: 'ts-fast', allowDownload: false, arithmetic: 'float' });
     try {
       const r = await model.selfCheck({ sampleLayers: 3, threshold: 1 });
       expect(r.ok).toBe(true);

@@ -119,12 +119,11 @@ export async function classify(modelUrl: string, imageUrl: string, options: { ba
     const t0 = performance.now();
     const r = await model.infer(image as lib.ImageInput);
     const ms = performance.now() - t0;
-    const backend = (model as unknown as { backend: Backend & { threads?: number } }).backend;
     return {
       top5: r.predictions.slice(0, 5).map((p) => ({ index: p.index, label: p.label, probability: p.probability })),
       logitsHash: bitsHash(r.logits),
-      backend: backend.name,
-      threads: backend.threads ?? 1,
+      backend: model.execution.backend,
+      threads: model.execution.threads,
       ms,
     };
   } finally {

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { labelsOption, threadsOption } from '../options.js';
 import { BATCH_OPTIONS, BATCH_USAGE, planBatch, runBatch } from '../batch.js';
+import { ARITHMETICS, DEFAULT_REQUANTIZATION, REQUANTIZATION_PROFILE_NAMES } from '../../app/arithmetic.js';
 import { load } from '../../api.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
@@ -23,7 +24,7 @@ classes with their probabilities.
   --model M      registry name or .tflite path (default ${DEFAULT_CLASSIFIER}); named models are
                  looked up in $MOBILENETV2_MODELS (now: ${modelsDir()}) and checked against their sha256
   --top K        how many classes to print (default 5)
-  --json         print [{ image, model, predictions: [{ index, label, probability }], preprocessing, conventions }]
+  --json         print [{ image, model, arithmetic, predictions: [{ index, label, probability }], preprocessing, conventions }]
   --backend B    layer implementation: auto (default: WASM SIMD if available, else ts-fast),
                  scalar (the float64-accumulating reference), ts-fast, wasm-simd
   --threads N    worker threads for the fast backends (default 1)
@@ -40,6 +41,10 @@ classes with their probabilities.
   --labels FILE  class names, one per line (as many as the model's outputs, or one fewer when
                  output 0 is background); default: the model's TFLite metadata label file, else
                  the registry's list
+  --arithmetic A integer (default for uint8/int8 quantized files: every layer in 8-bit integer
+                 arithmetic, bit for bit as the TFLite interpreter; probabilities are the file's own
+                 uint8 softmax, multiples of 1/256) or float (float kernels, exactly dequantized weights)
+  --requantization P  integer path's rounding profile: ${REQUANTIZATION_PROFILE_NAMES.join(', ')} (default ${DEFAULT_REQUANTIZATION})
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
                  if any diverges beyond the derived bound (× --self-check-threshold, default 1)
 
@@ -54,6 +59,7 @@ export const classifyCommand: Command = {
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
       'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, memory: { type: 'string' }, labels: { type: 'string' },
+      arithmetic: { type: 'string' }, requantization: { type: 'string' },
       ...BATCH_OPTIONS,
     }, true);
     const batch = planBatch('classify', positionals, values);
@@ -71,6 +77,8 @@ export const classifyCommand: Command = {
     const model = await load({
       model: (values.model as string | undefined) ?? DEFAULT_CLASSIFIER, backend, threads, log: (m) => io.err(m),
       profile, conventions: { resize, centralCrop, normalization }, memory, labels: labelsOption(values.labels),
+      arithmetic: choiceOption('classify', 'arithmetic', values.arithmetic, ARITHMETICS),
+      requantization: choiceOption('classify', 'requantization', values.requantization, REQUANTIZATION_PROFILE_NAMES),
     });
     try {
       const classes = model.plan.classifier?.classes ?? 0;
@@ -80,9 +88,9 @@ export const classifyCommand: Command = {
       const status = await runBatch({
         command: 'classify', io, settings: batch, json: values.json === true,
         run: (_image, img) => model.infer(img),
-        toJson: (_image, r) => ({ model: model.name, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions }),
+        toJson: (_image, r) => ({ model: model.name, arithmetic: r.arithmetic, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions }),
         print: (image, r) => {
-          io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name})`);
+          io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name}, ${r.arithmetic.kind}${r.arithmetic.requantization ? ` ${r.arithmetic.requantization}` : ''})`);
           for (const p of r.predictions.slice(0, topK)) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
         },
       });

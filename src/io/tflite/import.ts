@@ -276,7 +276,8 @@ export function importTflite(bytes: Uint8Array, source: string, options: ImportO
   const weightTypes = new Set(bb.convs.map((m) => g.tensor(m.op.inputs[1]!).type));
   const quantized = weightTypes.has('UINT8') || weightTypes.has('INT8');
 
-  const integer = quantized ? integerNetwork(g, sg.inputs[0]!, {
+  // The integer view needs every scale valid: a file loaded with allowNonFinite runs in float only.
+  const integer = quantized && !options.allowNonFinite ? integerNetwork(g, sg.inputs[0]!, {
     convs: [...bb.convs.map((m) => ({ name: m.plan.name, op: m.op })), ...head.steps.convs],
     adds: bb.adds, pools: head.steps.pools, others: head.steps.others, softmax: head.steps.softmax, blockOutputs: bb.blockOutputs,
   }) : null;
