@@ -9,3 +9,4 @@ export { f32_conv2d_nhwc_c8 } from './f32-conv2d-nhwc-c8';
 export { f32_add, f32_gavgpool_nhwc } from './f32-elementwise';
 export { f64_resize_rows, f64_resize_blend } from './f64-resize-bilinear';
 export { f32x4_peak } from './f32-peak';
+export { f32_inverted_residual_nhwc } from './f32-inverted-residual-nhwc';

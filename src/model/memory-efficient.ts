@@ -27,6 +27,7 @@ import {
   type MemoryExecution, type MemoryNetwork, type MemoryPlan,
 } from './memory-plan.js';
 import type { BlockPlan } from './plan.js';
+
 import type { MobileNetV2Weights } from './weights.js';
 import { usageError } from '../errors.js';
 
@@ -172,14 +173,16 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     const [oh, ow, oc] = b.outShape;
     const y = alloc(n * oh * ow * oc);
     const tiling = fusedBlockTiling(b, tileBudget)!;
-    const scratch = alloc(tiling.scratchElements);
-    tileScratch = Math.max(tileScratch, tiling.scratchElements * 4);
-    f32InvertedResidualNhwc(
-      y, x,
-      { expand: expand ? w(expand.name) : null, depthwise: w(dw.name), project: w(project.name) },
-      { n, inC: b.inShape[2], hidden: dw.outC, outC: oc, residual: b.residual },
-      dw.geometry, tiling.rows, scratch, ops,
-    );
+    const blockWeights = { expand: expand ? w(expand.name) : null, depthwise: w(dw.name), project: w(project.name) };
+    const dims = { n, inC: b.inShape[2], hidden: dw.outC, outC: oc, residual: b.residual };
+    // The backend's own fused block (one call, its threads) when it has one; else the scalar
+    // tiling running the backend's layer kernels per tile. Both are bit-identical to layer by layer.
+    const own = inner.invertedResidual !== undefined && inner.invertedResidualScratchLength !== undefined;
+    const scratchElements = own ? inner.invertedResidualScratchLength!({ hidden: dw.outC, expand: expand !== null }, dw.geometry, tiling.rows) : tiling.scratchElements;
+    const scratch = alloc(scratchElements);
+    tileScratch = Math.max(tileScratch, scratchElements * 4);
+    if (own) inner.invertedResidual!(y, x, blockWeights, dims, dw.geometry, tiling.rows, scratch);
+    else f32InvertedResidualNhwc(y, x, blockWeights, dims, dw.geometry, tiling.rows, scratch, ops);
     release(scratch);
     return y;
   }
@@ -211,5 +214,17 @@ export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: 
   const heads = net.head === 'ssdlite' ? net.plan.featureMaps.map((m) => m.name) : [];
   const materialize = [...heads, ...(options.materialize ?? [])];
   const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize });
-  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp), tileBudgetBytes: options.tileBudgetBytes, materialize });
+  // A backend's own fused block may need more scratch than the plan's one band + tile (one slot per thread).
+  let extra = 0;
+  if (memory === 'efficient' && inner.invertedResidualScratchLength !== undefined) {
+    const backbone = net.head === 'classifier' ? net.plan : net.plan.backbone;
+    for (const b of backbone.blocks) {
+      const tiling = fusedBlockTiling(b, options.tileBudgetBytes ?? DEFAULT_TILE_BUDGET_BYTES);
+      const dw = b.convs.find((c) => c.kind === 'depthwise');
+      if (tiling === null || dw === undefined) continue;
+      const own = inner.invertedResidualScratchLength({ hidden: dw.outC, expand: b.convs[0]!.role === 'expansion' }, dw.geometry, tiling.rows);
+      extra = Math.max(extra, Math.ceil((own - tiling.scratchElements) * 4 / 64) * 64);
+    }
+  }
+  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp) + extra, tileBudgetBytes: options.tileBudgetBytes, materialize });
 }
