@@ -487,19 +487,25 @@ export class WasmSimdBackend implements Backend {
     const zp = this.allocZeros(g.inW * hidden);
     const flags = this.allocZeros(this.threads);
     const params = this.alloc(32);
-    const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, rows);
-    const tilesPerImage = Math.ceil(g.outH / rows);
+    // With threads, at least one tile per thread even on a 7×7 map (a smaller tile needs less
+    // scratch than the caller sized, and any tiling gives the same bits).
+    const tileRows = this.threads > 1 ? Math.min(rows, Math.ceil(g.outH / this.threads)) : rows;
+    const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, tileRows);
+    const tilesPerImage = Math.ceil(g.outH / tileRows);
     const heap = this.heap();
     const I = new Int32Array(heap.buffer, params, 32);
     const F = new Float32Array(heap.buffer, params, 32);
     I.set([
       yp, xp, wE, wD, wP, zp, sp, slotBytes, bandBytes, flags, this.threads,
       g.inH, g.inW, inC, hidden, outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
-      rows, residual ? 1 : 0, tilesPerImage,
+      tileRows, residual ? 1 : 0, tilesPerImage,
     ]);
     F[27] = RELU6.min;
     F[28] = RELU6.max;
-    this.parallel('f32_inverted_residual_nhwc', n * tilesPerImage, 1, [params], 'invertedResidual');
+    // Chunks of consecutive tiles (about 4 per thread): each chunk expands its first band whole, so
+    // fewer, longer chunks recompute fewer halo rows; the pool still rebalances between them.
+    const tiles = n * tilesPerImage;
+    this.parallel('f32_inverted_residual_nhwc', tiles, Math.max(1, Math.floor(tiles / (4 * this.threads))), [params], 'invertedResidual');
     this.output(out, yp);
   }
 
