@@ -26,7 +26,7 @@ import type { MobileNetV2Weights } from '../src/model/weights.js';
 import { repoPath } from './paths.js';
 
 const args = process.argv.slice(2);
-const backendKind = (args[args.indexOf('--backend') + 1] ?? 'ts-fast') as 'ts-fast' | 'wasm-simd' | 'scalar';
+const backendKind = (args.includes('--backend') ? args[args.indexOf('--backend') + 1]! : 'ts-fast') as 'ts-fast' | 'wasm-simd' | 'scalar';
 
 interface Case { name: string; net: MemoryNetwork; weights: MobileNetV2Weights; run(b: Backend, x: Float32Array): void; inputLength: number }
 

@@ -31,7 +31,8 @@ function classifierRun(inner: Backend, plan: MobileNetV2Plan, weights: MobileNet
   const shape = [n, plan.options.inputH, plan.options.inputW, 3];
   if (!memory) return { result: forward(inner, plan, weights, input, shape, { taps }), stats: null };
   const mp = classifierMemoryPlan(plan, { execution: memory, batch: n });
-  const { backend, stats } = memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp) });
+  // sized by memoryExecutionFor: the plan's arena plus what the backend's own fused block needs beyond the plan's tile (wasm-simd: a slot per thread)
+  const { backend, stats } = memoryExecutionFor(inner, { head: 'classifier', plan }, { memory, batch: n });
   return { result: forward(backend, plan, weights, input, shape, { taps }), stats: stats(), mp };
 }
 
