@@ -27,11 +27,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { createBackend } from '../../src/backend/create.js';
 import { WasmSimdBackend } from '../../src/backend/wasm-simd.js';
 import { data } from './support.js';
-
-interface BlockCase {
-  n: number; h: number; w: number; inC: number; t: number; outC: number;
-  stride: number; dilation: number; padding: Padding; residual: boolean; rows: number; seed: number;
-}
+import { blockCaseArb, type BlockCase } from '../helpers/arbitraries.js';
 
 interface Built { g: Conv2dGeometry; dims: InvertedResidualDims; weights: InvertedResidualWeights; x: Float32Array; rows: number }
 
@@ -127,23 +123,7 @@ function expectBitIdentical(got: Float32Array, want: Float32Array, what: string)
   }
 }
 
-const caseArb: fc.Arbitrary<BlockCase> = fc.record({
-  n: fc.integer({ min: 1, max: 2 }),
-  h: fc.integer({ min: 1, max: 14 }),
-  w: fc.integer({ min: 1, max: 11 }),
-  inC: fc.constantFrom(1, 3, 4, 5, 8, 16),
-  t: fc.constantFrom(1, 2, 6),
-  outC: fc.constantFrom(1, 4, 5, 8, 9, 24),
-  stride: fc.constantFrom(1, 2),
-  dilation: fc.constantFrom(1, 2, 4),
-  padding: fc.oneof(
-    fc.constantFrom<Padding>('symmetric', 'tf-same', 'valid'),
-    fc.record({ top: fc.integer({ min: 0, max: 2 }), bottom: fc.integer({ min: 0, max: 2 }), left: fc.integer({ min: 0, max: 2 }), right: fc.integer({ min: 0, max: 2 }) }),
-  ),
-  residual: fc.boolean(),
-  rows: fc.integer({ min: 1, max: 15 }),
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-}).map((c) => ({ ...c, residual: c.residual && c.stride === 1 }));
+const caseArb = blockCaseArb;
 
 const RUNS = Number(process.env.FUSED_BLOCK_RUNS ?? 120);
 
