@@ -5,7 +5,8 @@
  * fixed workload for `valgrind --tool=cachegrind --cache-sim=yes`, whose instruction and cache-miss
  * counts do not depend on what other processes do with the cores. Per-pass figures are the
  * difference between COUNT = k and COUNT = 1 divided by k − 1 (start-up, compilation and packing
- * cancel out); docs/wasm-simd.md cites the result.
+ * cancel out); README.md (memory-efficient inference) cites the result:
+ * valgrind --tool=cachegrind --cache-sim=yes --LL=1048576,16,64 node --no-liftoff --no-wasm-tier-up dist/bench/fused-profile.js efficient 3
  */
 import { WasmSimdBackend } from '../src/backend/wasm-simd.js';
 import { buildPlan } from '../src/model/plan.js';
