@@ -51,8 +51,8 @@ export const MEMORY_DEFAULT: MemoryExecution = 'layerwise';
  * How load() runs networks unless told otherwise (LoadOptions.memory): 'efficient' on wasm-simd,
  * whose one-call fused block (kernels/wasm/f32-inverted-residual-nhwc.ts) is faster than its layer
  * path (bench/fused.ts; cachegrind: 46 % fewer L2 misses for 12 % more instructions per 1.0/224
- * pass), MEMORY_DEFAULT elsewhere (ts-fast and scalar gain memory but no speed from fusing:
- * JavaScript arrays stream no faster for being small). Outputs are bit-identical either way.
+ * pass), MEMORY_DEFAULT elsewhere (ts-fast and scalar: fusing saves memory there too, but it has not
+ * been measured faster, so they keep the layer path). Outputs are bit-identical either way.
  */
 export function memoryDefaultFor(backend: Backend): MemoryExecution {
   return backend.name === 'wasm-simd' ? 'efficient' : MEMORY_DEFAULT;
