@@ -1,35 +1,54 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `node dist/bench/fused.js [--threads N] [--reps R]`: every bottleneck of MobileNetV2 1.0/224 on
+ * `node dist/bench/fused.js [--threads 1,2] [--reps R] [--adaptive 0|1]`: MobileNetV2 1.0/224 on
  * wasm-simd, layer by layer (expansion, depthwise, projection, add as separate ops) vs the fused
- * memory-efficient block (src/model/memory-efficient.ts), median ms and GFLOP/s (2·MAdds / time);
- * the GFLOP/s per layer type over the whole network; and the machine's f32x4 peak measured by a
- * tight FMA-free mul+add loop (kernels/wasm/f32-peak.ts), so the gap to the limit is visible.
- * Numbers taken while other processes use the cores are contended: the report prints the load.
+ * memory-efficient block (src/model/memory-efficient.ts → WasmSimdBackend.invertedResidual, one
+ * kernel call per block): per bottleneck and for the whole network (forward(), classifier head),
+ * for each thread count; the GFLOP/s per layer type (1 thread); and the machine's f32x4 peak
+ * measured by a tight FMA-free mul+add loop (kernels/wasm/f32-peak.ts), so the gap to the limit
+ * is visible.
+ *
+ * Layer by layer and fused are timed INTERLEAVED (one run of each, R times) so that changes in the
+ * machine's load hit both alike; the report gives the median and the minimum of each. Numbers
+ * taken while other processes use the cores are contended: the report prints the load average
+ * and, for 2 threads, how many layers actually ran with the worker (the pool runs layers on the
+ * main thread alone while the machine has no free core, unless --adaptive 0).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { createBackend } from '../src/backend/create.js';
 import { compileKernelModule, instantiateKernels, wasmApi } from '../src/backend/wasm-module.js';
+import { WasmSimdBackend } from '../src/backend/wasm-simd.js';
 import { runBlockLayerwise, runConv, runBlock, type Tap } from '../src/model/runner.js';
 import { buildPlan, type BlockPlan } from '../src/model/plan.js';
+import { forward } from '../src/model/forward.js';
 import { memoryExecutionFor } from '../src/model/memory-efficient.js';
 import { randomClassifierWeights } from '../src/io/tflite/export.js';
 import type { Backend } from '../src/backend/backend.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const threads = opt('--threads', 1);
-const reps = opt('--reps', 9);
+const opt = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
+const threadCounts = opt('--threads', '1,2').split(',').map(Number);
+const reps = Number(opt('--reps', '9'));
+const adaptive = opt('--adaptive', '1') !== '0';
 
-function median(fn: () => void): number {
-  for (let i = 0; i < 3; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const s = performance.now();
-    fn();
-    t.push(performance.now() - s);
+interface Timing { median: number; min: number }
+
+function stats(t: number[]): Timing {
+  const s = [...t].sort((a, b) => a - b);
+  return { median: s[s.length >> 1]!, min: s[0]! };
+}
+
+/** Times `fns` interleaved: warm-up, then `reps` rounds of one run each. */
+function interleaved(fns: ReadonlyArray<() => void>): Timing[] {
+  for (let i = 0; i < 2; i++) for (const f of fns) f();
+  const t = fns.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    fns.forEach((f, i) => {
+      const s = performance.now();
+      f();
+      t[i]!.push(performance.now() - s);
+    });
   }
-  return t.sort((a, b) => a - b)[reps >> 1]!;
+  return t.map(stats);
 }
 
 async function peakGflops(): Promise<number> {
@@ -37,76 +56,105 @@ async function peakGflops(): Promise<number> {
   const memory = new (wasmApi as unknown as { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => unknown }).Memory({ initial: 1, maximum: 16, shared: true });
   const k = instantiateKernels(module, memory as never) as unknown as { f32x4_peak(n: number, seed: number): number };
   const iterations = 20_000_000;
-  const ms = median(() => void k.f32x4_peak(iterations, 1.0001));
-  return (64 * iterations) / (ms * 1e6);
+  const [t] = interleaved([() => void k.f32x4_peak(iterations, 1.0001)]);
+  return (64 * iterations) / (t!.min * 1e6);
 }
+
+const scoped = (b: Backend, fn: () => void): void => {
+  b.beginScope!();
+  try { fn(); } finally { b.endScope!(); }
+};
+const f = (ms: number): string => ms.toFixed(3);
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
   const plan = buildPlan({ width: 1, resolution: 224, classes: 1001 });
   const weights = randomClassifierWeights(plan, 1);
-  const inner: Backend = await createBackend('wasm-simd', { threads });
-  const fused = memoryExecutionFor(inner, { head: 'classifier', plan }).backend;
+  const image = new Float32Array(224 * 224 * 3).map((_, i) => Math.sin(i * 0.37));
   const keep = (_: string, __: Tap): void => {};
-  const scoped = (b: Backend, fn: () => void): void => {
-    b.beginScope!();
-    try { fn(); } finally { b.endScope!(); }
-  };
-
-  // Block inputs: one layer-by-layer pass keeps each block's input.
-  const inputs = new Map<string, Float32Array>();
-  let x = new Float32Array(224 * 224 * 3).map((_, i) => Math.sin(i * 0.37));
-  for (const b of plan.blocks) {
-    inputs.set(b.name, x);
-    x = runBlockLayerwise(inner, b, x, 1, weights, keep).slice();
-  }
-
-  const rows: string[] = [];
+  const out: string[] = [];
   const byType = new Map<string, { flops: number; ms: number }>();
-  const add = (type: string, flops: number, ms: number): void => {
+  const addType = (type: string, flops: number, ms: number): void => {
     const e = byType.get(type) ?? { flops: 0, ms: 0 };
     byType.set(type, { flops: e.flops + flops, ms: e.ms + ms });
   };
-  let totalLw = 0;
-  let totalFused = 0;
-  for (const b of plan.blocks.filter((bb: BlockPlan) => bb.kind === 'bottleneck')) {
-    const xin = inputs.get(b.name)!;
-    const lw = median(() => scoped(inner, () => void runBlockLayerwise(inner, b, xin, 1, weights, keep)));
-    const fu = median(() => scoped(fused, () => void runBlock(fused, b, xin, 1, weights, keep)));
-    // per conv, layer by layer (each on its own input, inside the zero-copy scope)
-    let y = xin;
-    for (const c of b.convs) {
-      const src = y;
-      const ms = median(() => scoped(inner, () => void runConv(inner, c, src, 1, weights)));
-      add(c.role, 2 * c.madds, ms);
-      y = runConv(inner, c, src, 1, weights).slice();
+  const network: string[] = [];
+
+  for (const threads of threadCounts) {
+    const inner = new WasmSimdBackend({ threads, adaptive });
+    await inner.init();
+    const fused = memoryExecutionFor(inner, { head: 'classifier', plan }).backend;
+
+    // Block inputs: one layer-by-layer pass keeps each block's input.
+    const inputs = new Map<string, Float32Array>();
+    let x = image;
+    for (const b of plan.blocks) {
+      inputs.set(b.name, x);
+      x = runBlockLayerwise(inner, b, x, 1, weights, keep).slice();
     }
-    add('fused block', 2 * b.madds, fu);
-    totalLw += lw;
-    totalFused += fu;
-    const g = (ms: number): string => ((2 * b.madds) / (ms * 1e6)).toFixed(1);
-    rows.push(`| ${b.name} | ${b.inShape.join('×')} → ${b.outShape.join('×')}${b.residual ? ' +res' : ''} | ${((2 * b.madds) / 1e6).toFixed(1)} | ${lw.toFixed(3)} | ${fu.toFixed(3)} | ${(fu / lw).toFixed(2)} | ${g(lw)} | ${g(fu)} |`);
+
+    const rows: string[] = [];
+    let lwSum = 0;
+    let fuSum = 0;
+    for (const b of plan.blocks.filter((bb: BlockPlan) => bb.kind === 'bottleneck')) {
+      const xin = inputs.get(b.name)!;
+      const [lw, fu] = interleaved([
+        () => scoped(inner, () => void runBlockLayerwise(inner, b, xin, 1, weights, keep)),
+        () => scoped(fused, () => void runBlock(fused, b, xin, 1, weights, keep)),
+      ]) as [Timing, Timing];
+      if (threads === 1) {
+        // per conv, layer by layer (each on its own input, inside the zero-copy scope)
+        let y = xin;
+        for (const c of b.convs) {
+          const src = y;
+          const [t] = interleaved([() => scoped(inner, () => void runConv(inner, c, src, 1, weights))]);
+          addType(c.role, 2 * c.madds, t!.min);
+          y = runConv(inner, c, src, 1, weights).slice();
+        }
+        addType('fused block', 2 * b.madds, fu.min);
+      }
+      lwSum += lw.min;
+      fuSum += fu.min;
+      const g = (ms: number): string => ((2 * b.madds) / (ms * 1e6)).toFixed(1);
+      rows.push(`| ${b.name} | ${b.inShape.join('×')} → ${b.outShape.join('×')}${b.residual ? ' +res' : ''} | ${((2 * b.madds) / 1e6).toFixed(1)} | ${f(lw.median)} / ${f(lw.min)} | ${f(fu.median)} / ${f(fu.min)} | ${(fu.min / lw.min).toFixed(2)} | ${g(lw.min)} | ${g(fu.min)} |`);
+    }
+    const before = inner.threadStats();
+    const [netLw, netFu] = interleaved([
+      () => void forward(inner, plan, weights, image, [1, 224, 224, 3]),
+      () => void forward(fused, plan, weights, image, [1, 224, 224, 3]),
+    ]) as [Timing, Timing];
+    const after = inner.threadStats();
+    const ts = threads > 1 ? `; layers with the worker ${after.parallel - before.parallel}, main thread alone ${after.solo - before.solo}` : '';
+    network.push(`| ${threads} | ${f(netLw.median)} / ${f(netLw.min)} | ${f(netFu.median)} / ${f(netFu.min)} | ${(netFu.min / netLw.min).toFixed(2)} | ${(netFu.median / netLw.median).toFixed(2)} |${ts ? ` ${ts.slice(2)}` : ''}`);
+
+    out.push(
+      `## Bottlenecks, ${threads} thread(s)`, '',
+      '| block | shape | MFLOP | layer by layer ms (median / min) | fused ms (median / min) | fused ÷ layerwise (min) | GFLOP/s layerwise | GFLOP/s fused |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      `| all 17 (sum of minima) | | | ${f(lwSum)} | ${f(fuSum)} | ${(fuSum / lwSum).toFixed(2)} | | |`, '',
+    );
+    await inner.disposeAsync();
   }
-  inner.dispose();
   const peak = await peakGflops();
   const load1 = loadavg()[0]!;
-  const out = [
-    `# Fused vs layer-by-layer bottlenecks, MobileNetV2 1.0/224, wasm-simd ${threads} thread(s)`,
+  const report = [
+    '# Fused vs layer-by-layer bottlenecks, MobileNetV2 1.0/224, wasm-simd',
     '',
-    `Load average ${load0.toFixed(2)} → ${load1.toFixed(2)} on ${availableParallelism()} cores${load0 > 1.5 ? ' — CONTENDED: other processes held the cores' : ''}. Median of ${reps} runs after 3 warm-up runs.`,
+    `Load average ${load0.toFixed(2)} → ${load1.toFixed(2)} on ${availableParallelism()} cores${Math.max(load0, load1) > 1.5 ? ' — CONTENDED: other processes held the cores' : ''}. ${reps} interleaved runs after 2 warm-up runs; adaptive threading ${adaptive ? 'on' : 'off'}.`,
     '',
-    '| block | shape | MFLOP | layer by layer ms | fused ms | fused ÷ layerwise | GFLOP/s layerwise | GFLOP/s fused |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-    `| all 17 | | | ${totalLw.toFixed(3)} | ${totalFused.toFixed(3)} | ${(totalFused / totalLw).toFixed(2)} | | |`,
+    '## Whole network (forward(), classifier head)', '',
+    '| threads | layer by layer ms (median / min) | fused ms (median / min) | fused ÷ layerwise (min) | (median) | |',
+    '|---:|---:|---:|---:|---:|---|',
+    ...network, '',
+    ...out,
+    `f32x4 peak (one thread, 8 independent mul+add chains, no FMA; fastest of ${reps}): **${peak.toFixed(1)} GFLOP/s**`,
     '',
-    `f32x4 peak (one thread, 8 independent mul+add chains, no FMA): **${peak.toFixed(1)} GFLOP/s**`,
-    '',
-    '| layer type | GFLOP | ms | GFLOP/s | % of peak (one thread) |',
+    '| layer type (1 thread, minima) | GFLOP | ms | GFLOP/s | % of peak (one thread) |',
     '|---|---:|---:|---:|---:|',
     ...[...byType].map(([t, e]) => `| ${t} | ${(e.flops / 1e9).toFixed(3)} | ${e.ms.toFixed(2)} | ${(e.flops / (e.ms * 1e6)).toFixed(1)} | ${((100 * e.flops) / (e.ms * 1e6) / peak).toFixed(0)} % |`),
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(report.join('\n') + '\n');
 }
 
 main().then(() => process.exit(0), (e: unknown) => {

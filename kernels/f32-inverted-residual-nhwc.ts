@@ -110,16 +110,12 @@ export function invertedResidualTileRows(dims: Pick<InvertedResidualDims, 'hidde
   return rows;
 }
 
-export function f32InvertedResidualNhwc(
-  out: Float32Array,
-  x: Float32Array,
-  weights: InvertedResidualWeights,
-  dims: InvertedResidualDims,
-  g: Conv2dGeometry,
-  rows: number,
-  scratch: Float32Array,
-  ops: InvertedResidualOps = SCALAR_INVERTED_RESIDUAL_OPS,
-): void {
+/**
+ * The fused block's argument checks (shared by every backend's fused block): dims, shortcut
+ * geometry, tensor and weight lengths, tile rows, no aliasing of out and x. Scratch is checked by
+ * each implementation (its layout is its own).
+ */
+export function checkInvertedResidualArgs(out: Float32Array, x: Float32Array, weights: InvertedResidualWeights, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number): void {
   const { n: batch, inC, hidden, outC, residual } = dims;
   checkDims('inverted-residual', { n: batch, inC, hidden, outC, rows });
   const { inH: H, inW: W, outH: OH, outW: OW } = g;
@@ -130,11 +126,35 @@ export function f32InvertedResidualNhwc(
   }
   checkLength(x, { N: batch, H, W, IC: inC }, 'inverted-residual: x');
   checkLength(out, { N: batch, OH, OW, OC: outC }, 'inverted-residual: out');
-  checkLength(scratch, invertedResidualScratchLength({ hidden, expand: expand !== null }, g, rows), 'inverted-residual: scratch');
+  if (expand !== null) {
+    checkLength(expand.w, { HID: hidden, IC: inC }, 'inverted-residual: expansion w');
+    if (expand.bias !== null) checkLength(expand.bias, { HID: hidden }, 'inverted-residual: expansion bias');
+  }
+  checkLength(weights.depthwise.w, { KH: g.kH, KW: g.kW, HID: hidden }, 'inverted-residual: depthwise w');
+  if (weights.depthwise.bias !== null) checkLength(weights.depthwise.bias, { HID: hidden }, 'inverted-residual: depthwise bias');
+  checkLength(weights.project.w, { OC: outC, HID: hidden }, 'inverted-residual: projection w');
+  if (weights.project.bias !== null) checkLength(weights.project.bias, { OC: outC }, 'inverted-residual: projection bias');
   if (rows > OH) throw new KernelArgumentError(`inverted-residual: ${rows} rows per tile, but the output has only ${OH}`);
   if (out.buffer === x.buffer && out.byteOffset < x.byteOffset + x.byteLength && x.byteOffset < out.byteOffset + out.byteLength) {
     throw new KernelArgumentError('inverted-residual: out must not alias x');
   }
+}
+
+export function f32InvertedResidualNhwc(
+  out: Float32Array,
+  x: Float32Array,
+  weights: InvertedResidualWeights,
+  dims: InvertedResidualDims,
+  g: Conv2dGeometry,
+  rows: number,
+  scratch: Float32Array,
+  ops: InvertedResidualOps = SCALAR_INVERTED_RESIDUAL_OPS,
+): void {
+  checkInvertedResidualArgs(out, x, weights, dims, g, rows);
+  const { n: batch, inC, hidden, outC, residual } = dims;
+  const { inH: H, inW: W, outH: OH, outW: OW } = g;
+  const expand = weights.expand;
+  checkLength(scratch, invertedResidualScratchLength({ hidden, expand: expand !== null }, g, rows), 'inverted-residual: scratch');
 
   const bandCap = expand === null ? 0 : invertedResidualBandRows(g, rows) * W * hidden;
   const band = scratch.subarray(0, bandCap);

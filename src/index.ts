@@ -8,7 +8,7 @@
  * console.log(await model.classify('cat.jpg', { topK: 3 }));
  * ```
  */
-export { load, MobileNetV2Model, MEMORY_DEFAULT, type LoadOptions, type Prediction, type InferenceResult, type ClassifyOptions, type SegmentResult, type BackendKind } from './api.js';
+export { load, MobileNetV2Model, MEMORY_DEFAULT, memoryDefaultFor, type LoadOptions, type Prediction, type InferenceResult, type ClassifyOptions, type SegmentResult, type BackendKind } from './api.js';
 export { buildPlan, makeDivisible, resolveTapName, INVERTED_RESIDUAL_SETTING, type MobileNetV2Options, type MobileNetV2Plan, type BlockPlan, type ConvPlan } from './model/plan.js';
 export { forward, type ForwardOptions, type ForwardResult, type Tap } from './model/forward.js';
 export { runNetwork, headOf, type NetworkPlan } from './model/network.js';

@@ -30,6 +30,121 @@ import { clamp4, madd, storeLanes } from './common';
 
 const BLOCK_BYTES: usize = 160;
 
+/** First output column whose three taps are inside the input: ⌈pl / sw⌉ (at most owHi). */
+// @ts-ignore: decorator
+@inline export function dwInteriorLo(pl: i32, sw: i32, owHi: i32): i32 {
+  const owLo = (pl + sw - 1) / sw;
+  return owLo > owHi ? owHi : owLo;
+}
+
+/** One past the last output column whose three taps are inside: ox·sw − pl + 2·dw ≤ w − 1. */
+// @ts-ignore: decorator
+@inline export function dwInteriorHi(w: i32, ow: i32, sw: i32, dw: i32, pl: i32): i32 {
+  const lastStart = w - 1 - 2 * dw + pl;
+  const owHi = lastStart >= 0 ? lastStart / sw + 1 : 0;
+  return owHi > ow ? ow : owHi;
+}
+
+/**
+ * One output row, every channel vector: the three input rows it reads are given as pointers
+ * (`okK` false: the row lies outside the image and rowK is the zero row, its weights are zeroed).
+ * Shared by the layer kernel below and the fused block (f32-inverted-residual-nhwc.ts), which
+ * passes rows of its expanded band: the same instructions per output element in both.
+ */
+// @ts-ignore: decorator
+@inline export function dwRow3x3(
+  yrow: usize, row0: usize, row1: usize, row2: usize, ok0: bool, ok1: bool, ok2: bool,
+  wp: usize, c: i32, w: i32, ow: i32, sw: i32, dw: i32, pl: i32, owLo: i32, owHi: i32, vlo: v128, vhi: v128,
+): void {
+  const vzero = f32x4.splat(0);
+  const groups = (c + 3) >> 2;
+  const cs = <usize>c << 2;                       // bytes per pixel
+  const step = <usize>sw * cs;
+  const tap = <usize>dw * cs;
+  for (let g = 0; g < groups; g++) {
+    const wg = wp + <usize>g * BLOCK_BYTES;
+    const cOff = <usize>g << 4;
+    const lanes = min(4, c - (g << 2));
+    const w00 = ok0 ? v128.load(wg) : vzero;
+    const w01 = ok0 ? v128.load(wg, 16) : vzero;
+    const w02 = ok0 ? v128.load(wg, 32) : vzero;
+    const w10 = ok1 ? v128.load(wg, 48) : vzero;
+    const w11 = ok1 ? v128.load(wg, 64) : vzero;
+    const w12 = ok1 ? v128.load(wg, 80) : vzero;
+    const w20 = ok2 ? v128.load(wg, 96) : vzero;
+    const w21 = ok2 ? v128.load(wg, 112) : vzero;
+    const w22 = ok2 ? v128.load(wg, 128) : vzero;
+    const bias = v128.load(wg, 144);
+    const b0 = row0 + cOff;
+    const b1 = row1 + cOff;
+    const b2 = row2 + cOff;
+    const yg = yrow + cOff;
+    // Border columns: test each kernel column.
+    for (let ox = 0; ox < ow; ox++) {
+      if (ox == owLo) { ox = owHi; if (ox >= ow) break; }
+      const iw0 = ox * sw - pl;
+      let acc = vzero;
+      if (iw0 >= 0 && iw0 < w) {
+        const o = <usize>iw0 * cs;
+        acc = madd(acc, v128.load(b0 + o), w00);
+        acc = madd(acc, v128.load(b1 + o), w10);
+        acc = madd(acc, v128.load(b2 + o), w20);
+      }
+      const iw1 = iw0 + dw;
+      if (iw1 >= 0 && iw1 < w) {
+        const o = <usize>iw1 * cs;
+        acc = madd(acc, v128.load(b0 + o), w01);
+        acc = madd(acc, v128.load(b1 + o), w11);
+        acc = madd(acc, v128.load(b2 + o), w21);
+      }
+      const iw2 = iw1 + dw;
+      if (iw2 >= 0 && iw2 < w) {
+        const o = <usize>iw2 * cs;
+        acc = madd(acc, v128.load(b0 + o), w02);
+        acc = madd(acc, v128.load(b1 + o), w12);
+        acc = madd(acc, v128.load(b2 + o), w22);
+      }
+      storeLanes(yg + <usize>ox * cs, clamp4(f32x4.add(acc, bias), vlo, vhi), lanes);
+    }
+    // Interior columns [owLo, owHi): all three kernel columns inside.
+    const start = <usize>(owLo * sw - pl) * cs;
+    let p0 = b0 + start;
+    let p1 = b1 + start;
+    let p2 = b2 + start;
+    let po = yg + <usize>owLo * cs;
+    const end = yg + <usize>owHi * cs;
+    if (lanes == 4) {
+      for (; po < end; po += cs) {
+        let acc = f32x4.mul(v128.load(p0), w00);
+        acc = madd(acc, v128.load(p1), w10);
+        acc = madd(acc, v128.load(p2), w20);
+        acc = madd(acc, v128.load(p0 + tap), w01);
+        acc = madd(acc, v128.load(p1 + tap), w11);
+        acc = madd(acc, v128.load(p2 + tap), w21);
+        acc = madd(acc, v128.load(p0 + 2 * tap), w02);
+        acc = madd(acc, v128.load(p1 + 2 * tap), w12);
+        acc = madd(acc, v128.load(p2 + 2 * tap), w22);
+        v128.store(po, clamp4(f32x4.add(acc, bias), vlo, vhi));
+        p0 += step; p1 += step; p2 += step;
+      }
+    } else {
+      for (; po < end; po += cs) {
+        let acc = f32x4.mul(v128.load(p0), w00);
+        acc = madd(acc, v128.load(p1), w10);
+        acc = madd(acc, v128.load(p2), w20);
+        acc = madd(acc, v128.load(p0 + tap), w01);
+        acc = madd(acc, v128.load(p1 + tap), w11);
+        acc = madd(acc, v128.load(p2 + tap), w21);
+        acc = madd(acc, v128.load(p0 + 2 * tap), w02);
+        acc = madd(acc, v128.load(p1 + 2 * tap), w12);
+        acc = madd(acc, v128.load(p2 + 2 * tap), w22);
+        storeLanes(po, clamp4(f32x4.add(acc, bias), vlo, vhi), lanes);
+        p0 += step; p1 += step; p2 += step;
+      }
+    }
+  }
+}
+
 export function f32_dwconv2d_nhwc_k3c4(
   r0: i32, r1: i32, y: usize, x: usize, wp: usize, zero: usize,
   h: i32, w: i32, c: i32, oh: i32, ow: i32,
@@ -37,19 +152,10 @@ export function f32_dwconv2d_nhwc_k3c4(
 ): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
-  const vzero = f32x4.splat(0);
-  const groups = (c + 3) >> 2;
   const cs = <usize>c << 2;                       // bytes per pixel
   const rowBytes = <usize>w * cs;
-  // Output columns whose three taps are all inside the input:
-  //   ox·sw − pl ≥ 0  and  ox·sw − pl + 2·dw ≤ w − 1.
-  const lastStart = w - 1 - 2 * dw + pl;
-  let owHi = lastStart >= 0 ? lastStart / sw + 1 : 0;
-  if (owHi > ow) owHi = ow;
-  let owLo = (pl + sw - 1) / sw;
-  if (owLo > owHi) owLo = owHi;
-  const step = <usize>sw * cs;
-  const tap = <usize>dw * cs;
+  const owHi = dwInteriorHi(w, ow, sw, dw, pl);
+  const owLo = dwInteriorLo(pl, sw, owHi);
   for (let r = r0; r < r1; r++) {
     const n = r / oh;
     const oy = r - n * oh;
@@ -64,87 +170,6 @@ export function f32_dwconv2d_nhwc_k3c4(
     const row1 = ok1 ? xn + <usize>ih1 * rowBytes : zero;
     const row2 = ok2 ? xn + <usize>ih2 * rowBytes : zero;
     const yrow = y + <usize>r * <usize>ow * cs;
-    for (let g = 0; g < groups; g++) {
-      const wg = wp + <usize>g * BLOCK_BYTES;
-      const cOff = <usize>g << 4;
-      const lanes = min(4, c - (g << 2));
-      const w00 = ok0 ? v128.load(wg) : vzero;
-      const w01 = ok0 ? v128.load(wg, 16) : vzero;
-      const w02 = ok0 ? v128.load(wg, 32) : vzero;
-      const w10 = ok1 ? v128.load(wg, 48) : vzero;
-      const w11 = ok1 ? v128.load(wg, 64) : vzero;
-      const w12 = ok1 ? v128.load(wg, 80) : vzero;
-      const w20 = ok2 ? v128.load(wg, 96) : vzero;
-      const w21 = ok2 ? v128.load(wg, 112) : vzero;
-      const w22 = ok2 ? v128.load(wg, 128) : vzero;
-      const bias = v128.load(wg, 144);
-      const b0 = row0 + cOff;
-      const b1 = row1 + cOff;
-      const b2 = row2 + cOff;
-      const yg = yrow + cOff;
-      // Border columns: test each kernel column.
-      for (let ox = 0; ox < ow; ox++) {
-        if (ox == owLo) { ox = owHi; if (ox >= ow) break; }
-        const iw0 = ox * sw - pl;
-        let acc = vzero;
-        if (iw0 >= 0 && iw0 < w) {
-          const o = <usize>iw0 * cs;
-          acc = madd(acc, v128.load(b0 + o), w00);
-          acc = madd(acc, v128.load(b1 + o), w10);
-          acc = madd(acc, v128.load(b2 + o), w20);
-        }
-        const iw1 = iw0 + dw;
-        if (iw1 >= 0 && iw1 < w) {
-          const o = <usize>iw1 * cs;
-          acc = madd(acc, v128.load(b0 + o), w01);
-          acc = madd(acc, v128.load(b1 + o), w11);
-          acc = madd(acc, v128.load(b2 + o), w21);
-        }
-        const iw2 = iw1 + dw;
-        if (iw2 >= 0 && iw2 < w) {
-          const o = <usize>iw2 * cs;
-          acc = madd(acc, v128.load(b0 + o), w02);
-          acc = madd(acc, v128.load(b1 + o), w12);
-          acc = madd(acc, v128.load(b2 + o), w22);
-        }
-        storeLanes(yg + <usize>ox * cs, clamp4(f32x4.add(acc, bias), vlo, vhi), lanes);
-      }
-      // Interior columns [owLo, owHi): all three kernel columns inside.
-      const start = <usize>(owLo * sw - pl) * cs;
-      let p0 = b0 + start;
-      let p1 = b1 + start;
-      let p2 = b2 + start;
-      let po = yg + <usize>owLo * cs;
-      const end = yg + <usize>owHi * cs;
-      if (lanes == 4) {
-        for (; po < end; po += cs) {
-          let acc = f32x4.mul(v128.load(p0), w00);
-          acc = madd(acc, v128.load(p1), w10);
-          acc = madd(acc, v128.load(p2), w20);
-          acc = madd(acc, v128.load(p0 + tap), w01);
-          acc = madd(acc, v128.load(p1 + tap), w11);
-          acc = madd(acc, v128.load(p2 + tap), w21);
-          acc = madd(acc, v128.load(p0 + 2 * tap), w02);
-          acc = madd(acc, v128.load(p1 + 2 * tap), w12);
-          acc = madd(acc, v128.load(p2 + 2 * tap), w22);
-          v128.store(po, clamp4(f32x4.add(acc, bias), vlo, vhi));
-          p0 += step; p1 += step; p2 += step;
-        }
-      } else {
-        for (; po < end; po += cs) {
-          let acc = f32x4.mul(v128.load(p0), w00);
-          acc = madd(acc, v128.load(p1), w10);
-          acc = madd(acc, v128.load(p2), w20);
-          acc = madd(acc, v128.load(p0 + tap), w01);
-          acc = madd(acc, v128.load(p1 + tap), w11);
-          acc = madd(acc, v128.load(p2 + tap), w21);
-          acc = madd(acc, v128.load(p0 + 2 * tap), w02);
-          acc = madd(acc, v128.load(p1 + 2 * tap), w12);
-          acc = madd(acc, v128.load(p2 + 2 * tap), w22);
-          storeLanes(po, clamp4(f32x4.add(acc, bias), vlo, vhi), lanes);
-          p0 += step; p1 += step; p2 += step;
-        }
-      }
-    }
+    dwRow3x3(yrow, row0, row1, row2, ok0, ok1, ok2, wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi);
   }
 }

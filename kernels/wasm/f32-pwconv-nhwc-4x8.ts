@@ -23,8 +23,12 @@ import { clamp4, madd, storeLanes8 } from './common';
 
 const PIXEL_BLOCK: i32 = 32;
 
+/**
+ * The GEMM over pixels [p0, p1) and 8-channel weight blocks [b0, b1); also run on row tiles by the
+ * fused block (f32-inverted-residual-nhwc.ts), with the same per-element arithmetic.
+ */
 // @ts-ignore: decorator
-@inline function pwCore(
+@inline export function pwCore(
   p0: i32, p1: i32, b0: i32, b1: i32,
   y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32,
 ): void {

@@ -127,3 +127,28 @@ export function seededF32(length: number, seed: number, min = -8, max = 8): Floa
   const next = seededRandom(seed);
   return Float32Array.from({ length }, () => min + (max - min) * next());
 }
+
+/** A random inverted residual block (fused-block specs): shape, depthwise stride/dilation/padding, shortcut, tile height, seed. */
+export interface BlockCase {
+  n: number; h: number; w: number; inC: number; t: number; outC: number;
+  stride: number; dilation: number; padding: Padding; residual: boolean; rows: number; seed: number;
+}
+
+/** Strides 1/2, dilations 1/2/4, every padding (named and explicit), t = 1/2/6, channel counts off the SIMD widths; a shortcut only at stride 1. */
+export const blockCaseArb: fc.Arbitrary<BlockCase> = fc.record({
+  n: fc.integer({ min: 1, max: 2 }),
+  h: fc.integer({ min: 1, max: 14 }),
+  w: fc.integer({ min: 1, max: 11 }),
+  inC: fc.constantFrom(1, 3, 4, 5, 8, 16),
+  t: fc.constantFrom(1, 2, 6),
+  outC: fc.constantFrom(1, 4, 5, 8, 9, 24),
+  stride: fc.constantFrom(1, 2),
+  dilation: fc.constantFrom(1, 2, 4),
+  padding: fc.oneof(
+    fc.constantFrom<Padding>('symmetric', 'tf-same', 'valid'),
+    fc.record({ top: fc.integer({ min: 0, max: 2 }), bottom: fc.integer({ min: 0, max: 2 }), left: fc.integer({ min: 0, max: 2 }), right: fc.integer({ min: 0, max: 2 }) }),
+  ),
+  residual: fc.boolean(),
+  rows: fc.integer({ min: 1, max: 15 }),
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+}).map((c) => ({ ...c, residual: c.residual && c.stride === 1 }));

@@ -16,12 +16,7 @@ import {
   f32InvertedResidualNhwc, invertedResidualScratchLength, invertedResidualTileRows, type InvertedResidualWeights,
 } from '../../kernels/f32-inverted-residual-nhwc.js';
 import { KernelArgumentError } from '../../kernels/check.js';
-import { seededF32 } from '../helpers/arbitraries.js';
-
-interface BlockCase {
-  n: number; h: number; w: number; inC: number; t: number; outC: number;
-  stride: number; dilation: number; padding: Padding; residual: boolean; rows: number; seed: number;
-}
+import { blockCaseArb, seededF32, type BlockCase } from '../helpers/arbitraries.js';
 
 function build(c: BlockCase): { g: Conv2dGeometry; hidden: number; weights: InvertedResidualWeights; x: Float32Array } | null {
   let g: Conv2dGeometry;
@@ -75,23 +70,7 @@ function expectBitIdentical(a: Float32Array, b: Float32Array, what: string): voi
   }
 }
 
-const caseArb: fc.Arbitrary<BlockCase> = fc.record({
-  n: fc.integer({ min: 1, max: 2 }),
-  h: fc.integer({ min: 1, max: 13 }),
-  w: fc.integer({ min: 1, max: 9 }),
-  inC: fc.constantFrom(1, 3, 4, 5, 8),
-  t: fc.constantFrom(1, 2, 6),
-  outC: fc.constantFrom(1, 4, 5, 8),
-  stride: fc.constantFrom(1, 2),
-  dilation: fc.constantFrom(1, 2, 4),
-  padding: fc.oneof(
-    fc.constantFrom<Padding>('symmetric', 'tf-same', 'valid'),
-    fc.record({ top: fc.integer({ min: 0, max: 2 }), bottom: fc.integer({ min: 0, max: 2 }), left: fc.integer({ min: 0, max: 2 }), right: fc.integer({ min: 0, max: 2 }) }),
-  ),
-  residual: fc.boolean(),
-  rows: fc.integer({ min: 1, max: 14 }),
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-}).map((c) => ({ ...c, residual: c.residual && c.stride === 1 }));
+const caseArb = blockCaseArb;
 
 const RUNS = Number(process.env.FUSED_BLOCK_RUNS ?? 300);
 

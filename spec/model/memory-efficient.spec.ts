@@ -13,7 +13,7 @@ import { createScalarBackend } from '../../src/backend/scalar.js';
 import { createTsFastBackend } from '../../src/backend/ts-fast.js';
 import { forward, type Tap } from '../../src/model/forward.js';
 import { buildPlan, type MobileNetV2Plan } from '../../src/model/plan.js';
-import { memoryEfficientBackend, runnerCapacityBytes } from '../../src/model/memory-efficient.js';
+import { memoryEfficientBackend, memoryExecutionFor, runnerCapacityBytes } from '../../src/model/memory-efficient.js';
 import { classifierMemoryPlan, deeplabMemoryPlan, ssdliteMemoryPlan } from '../../src/model/memory-plan.js';
 import { buildDeeplabPlan, deeplabForward } from '../../src/model/deeplab.js';
 import { buildSsdlitePlan, ssdliteForward } from '../../src/model/ssdlite.js';
@@ -31,7 +31,8 @@ function classifierRun(inner: Backend, plan: MobileNetV2Plan, weights: MobileNet
   const shape = [n, plan.options.inputH, plan.options.inputW, 3];
   if (!memory) return { result: forward(inner, plan, weights, input, shape, { taps }), stats: null };
   const mp = classifierMemoryPlan(plan, { execution: memory, batch: n });
-  const { backend, stats } = memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp) });
+  // sized by memoryExecutionFor: the plan's arena plus what the backend's own fused block needs beyond the plan's tile (wasm-simd: a slot per thread)
+  const { backend, stats } = memoryExecutionFor(inner, { head: 'classifier', plan }, { memory, batch: n });
   return { result: forward(backend, plan, weights, input, shape, { taps }), stats: stats(), mp };
 }
 
@@ -143,6 +144,35 @@ describe('wasm-simd: the fused path runs the same WASM kernels on tiles', () => 
         outs.push(eff.result.output.data);
       }
       expectBitIdentical(outs[1]!, outs[0]!, `wasm 2 threads vs 1 thread ${width}/${res}`);
+    }
+  });
+});
+
+describe('the stem trick (Table 3 footnote): the stem conv as the expansion of features.1', () => {
+  const pair = wasmThreadPair();
+  it('bit-identical to layer by layer on ts-fast and wasm-simd 1/2 threads; measured peak = the stem-trick plan\'s footprint, below the plain efficient peak', () => {
+    const plan = buildPlan({ width: 1, resolution: 224, classes: 1001 });
+    const weights = randomClassifierWeights(plan, 11);
+    const input = data(224 * 224 * 3, 12, -1, 1);
+    const shape = [1, 224, 224, 3];
+    const taps = plan.blocks.slice(1).map((b) => b.name); // features.0 is never materialised, so not offered
+    for (const inner of [createTsFastBackend(), pair.one, pair.two]) {
+      const ref = forward(inner, plan, weights, input, shape, { taps });
+      const plain = memoryExecutionFor(inner, { head: 'classifier', plan });
+      forward(plain.backend, plan, weights, input, shape);
+      const st = memoryExecutionFor(inner, { head: 'classifier', plan }, { stemTrick: true });
+      const got = forward(st.backend, plan, weights, input, shape, { taps });
+      const label = `stem trick on ${inner.name}`;
+      expect(st.stats().stemFolded).toBe(true);
+      expect(got.taps.has('features.0')).toBe(false);
+      expectSameTaps(got.taps, ref.taps, label);
+      expectBitIdentical(got.output.data, ref.output.data, `${label} logits`);
+      if (inner.name === 'ts-fast') {
+        // ts-fast's fused block needs exactly the plan's scratch, so the measured peak is the plan's footprint.
+        expect(st.stats().peakBytes).toBe(classifierMemoryPlan(plan, { execution: 'efficient', stemTrick: true }).footprintBytes);
+      }
+      // the 112²·32 stem output (1.6 MB) is gone: the peak is now set by a later block
+      expect(st.stats().peakBytes).toBeLessThan(plain.stats().peakBytes - 1_000_000);
     }
   });
 });

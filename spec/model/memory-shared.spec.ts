@@ -53,4 +53,19 @@ describe.skipIf(!HAVE_SHARED)('shared models: memory-efficient ≡ layer by laye
       }
     });
   }
+
+  it('the default: efficient on wasm-simd (its fused block is the faster path), layerwise on ts-fast', async () => {
+    const path = sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite');
+    const w = await load({ model: path, backend: 'wasm-simd', allowDownload: false });
+    const t = await load({ model: path, backend: 'ts-fast', allowDownload: false });
+    try {
+      expect(w.memory).toBe('efficient');
+      expect(t.memory).toBe('layerwise');
+      await w.infer(sharedPath('images', 'cat.bmp'));
+      expect(w.memoryStats()!.fusedBlocks).toBe(17);
+    } finally {
+      w.dispose();
+      t.dispose();
+    }
+  });
 });

@@ -9,6 +9,7 @@ import type { Clamp } from '../../kernels/clamp.js';
 
 import type { ConvDims, DepthwiseDims, MatrixDims, PointwiseDims, PoolDims } from '../../kernels/dims.js';
 import type { ResizeCoordinateMode, ResizeDims } from '../../kernels/f32-resize-nhwc.js';
+import type { InvertedResidualDims, InvertedResidualWeights } from '../../kernels/f32-inverted-residual-nhwc.js';
 
 // The dims types are the kernels' own (declared once, in kernels/), re-exported for the layers above.
 export type { ConvDims, DepthwiseDims, MatrixDims, PointwiseDims, PoolDims, ResizeDims };
@@ -49,4 +50,14 @@ export interface Backend {
   beginScope?(): void;
   scratch?(length: number): Float32Array;
   endScope?(): void;
+  /**
+   * Optional fused inverted residual block (paper §5.1, kernels/f32-inverted-residual-nhwc.ts):
+   * expansion 1×1 + ReLU6 → depthwise + ReLU6 → projection (→ + x) in row tiles of `rows` output
+   * rows, in one call, the expanded tensor never materialised. BIT-IDENTICAL to this backend's own
+   * pointwiseConv → depthwiseConv2d → pointwiseConv (→ add). `scratch` holds
+   * invertedResidualScratchLength(…) floats (every thread's band and tile; contents undefined).
+   */
+  invertedResidual?(out: Float32Array, x: Float32Array, weights: InvertedResidualWeights, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number, scratch: Float32Array): void;
+  /** Scratch floats invertedResidual needs for this block and tiling (with or without an expansion conv). */
+  invertedResidualScratchLength?(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number;
 }

@@ -26,6 +26,7 @@ import { checkDims, checkLength } from '../../kernels/check.js';
 import { f32PwConvNhwc_4x4, packF32PwWeights4 } from '../../kernels/f32-pwconv-nhwc-fast.js';
 import { f32DwConv2dNhwc_k3 } from '../../kernels/f32-dwconv2d-nhwc-fast.js';
 import { f32Conv2dNhwc_c4, packF32ConvWeights4 } from '../../kernels/f32-conv2d-nhwc-fast.js';
+import { f32InvertedResidualNhwc, invertedResidualScratchLength, type InvertedResidualOps } from '../../kernels/f32-inverted-residual-nhwc.js';
 
 interface Packed {
   readonly key: string;
@@ -59,6 +60,17 @@ export function createTsFastBackend(): Backend {
     f32PwConvNhwc_4x4(out, x, packed, bias, dims, clamp);
   };
 
+  const depthwise: Backend['depthwiseConv2d'] = (out, x, w, bias, dims, g, clamp) => {
+    if (g.kH === 3 && g.kW === 3) f32DwConv2dNhwc_k3(out, x, w, bias, dims, g, clamp);
+    else f32DwConv2dNhwc(out, x, w, bias, dims, g, clamp);
+  };
+  // The fused block's per-tile kernels: this backend's own (same float64 order as the scalar oracle).
+  const blockOps: InvertedResidualOps = {
+    pointwise: (out, x, w, bias, dims, clamp) => pointwise(out, x, w, bias, dims, clamp, 'inverted-residual'),
+    depthwise,
+    add: f32Add,
+  };
+
   return {
     name: 'ts-fast',
     init: async () => {},
@@ -68,10 +80,7 @@ export function createTsFastBackend(): Backend {
       const packed = cache.get(w, `conv4:${dims.outC}x${g.kH}x${g.kW}x${dims.inC}`, () => packF32ConvWeights4(w, dims.outC, g.kH, g.kW, dims.inC));
       f32Conv2dNhwc_c4(out, x, packed, bias, dims, g, clamp);
     },
-    depthwiseConv2d: (out, x, w, bias, dims, g, clamp) => {
-      if (g.kH === 3 && g.kW === 3) f32DwConv2dNhwc_k3(out, x, w, bias, dims, g, clamp);
-      else f32DwConv2dNhwc(out, x, w, bias, dims, g, clamp);
-    },
+    depthwiseConv2d: depthwise,
     pointwiseConv: (out, x, w, bias, dims, clamp) => pointwise(out, x, w, bias, dims, clamp, 'pwconv'),
     add: (out, a, b, length) => f32Add(out, a, b, length),
     globalAvgPool: (out, x, dims) => f32GlobalAvgPoolNhwc(out, x, dims),
@@ -83,6 +92,10 @@ export function createTsFastBackend(): Backend {
     softmax: (out, x, dims) => f32Softmax(out, x, dims),
     resizeBilinear: (out, x, dims, mode) => fastResizeBilinearNhwc(out, x, dims, mode),
     concatChannels: (out, parts, pixels) => fastConcatChannelsNhwc(out, parts, pixels),
+    // One call per block: the row-tiled driver with the fast kernels called directly on each tile
+    // (single thread; bit-identical to the layer path and to the scalar oracle).
+    invertedResidual: (out, x, weights, dims, g, rows, scratch) => f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch, blockOps),
+    invertedResidualScratchLength: (dims, g, rows) => invertedResidualScratchLength(dims, g, rows),
     dispose: () => cache.clear(),
   };
 }

@@ -23,12 +23,15 @@ import type { Backend } from '../backend/backend.js';
 import { f32InvertedResidualNhwc, type InvertedResidualOps } from '../../kernels/f32-inverted-residual-nhwc.js';
 import { registerBlockRunner, runBlockLayerwise, type Tap } from './runner.js';
 import {
-  ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, memoryPlanOf,
+  ArenaAllocator, canFuseBlock, DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling, memoryPlanOf, stemFoldTiling,
   type MemoryExecution, type MemoryNetwork, type MemoryPlan,
 } from './memory-plan.js';
 import type { BlockPlan } from './plan.js';
+
 import type { MobileNetV2Weights } from './weights.js';
 import { usageError } from '../errors.js';
+import { conv2dGeometry } from '../../kernels/geometry.js';
+import { RELU6 } from '../../kernels/clamp.js';
 
 export interface MemoryEfficientOptions {
   /** 'efficient' fuses bottlenecks; 'layerwise' runs every layer but still in the measured arena. Default 'efficient'. */
@@ -39,6 +42,12 @@ export interface MemoryEfficientOptions {
   tileBudgetBytes?: number;
   /** Tensors that must exist as whole tensors (sub-layer taps a head or caller reads). */
   materialize?: Iterable<string>;
+  /**
+   * The stem trick (Table 3 footnote; 'efficient' only): the stem conv runs as the expansion of the
+   * t = 1 bottleneck after it, in the same row tiles, so the stem's output is never materialised
+   * (and is not offered as a tap). Default false.
+   */
+  stemTrick?: boolean;
 }
 
 export interface MemoryStats {
@@ -50,6 +59,8 @@ export interface MemoryStats {
   readonly tileScratchBytes: number;
   readonly fusedBlocks: number;
   readonly layerwiseBlocks: number;
+  /** The stem ran folded into the first bottleneck (stemTrick) in the last run. */
+  readonly stemFolded: boolean;
 }
 
 /** The wrapped backend's kernels as the fused block's per-tile ops. */
@@ -77,6 +88,10 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
   let tileScratch = 0;
   let fusedBlocks = 0;
   let layerwiseBlocks = 0;
+  let stemFolded = false;
+  const stemTrick = memory === 'efficient' && (options.stemTrick ?? false);
+  /** The stem block deferred to the next block (stemTrick), with the input it was given. */
+  let pendingStem: { b: BlockPlan; x: Float32Array } | null = null;
   let blockAllocs: Float32Array[] | null = null; // what the running layer-by-layer block allocated
 
   const alloc = (length: number): Float32Array => {
@@ -116,6 +131,8 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
       if (depth++ > 0) return;
       arena.reset();
       tileScratch = fusedBlocks = layerwiseBlocks = 0;
+      stemFolded = false;
+      pendingStem = null;
       if (inner.beginScope && inner.scratch) {
         inner.beginScope();
         backing = inner.scratch(capacity / 4);
@@ -133,6 +150,35 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
 
   registerBlockRunner(backend, (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => {
     if (backing === null) return null; // outside a scope: the ordinary path
+    if (stemTrick && b.kind === 'stem' && !materialize.has(b.name)) {
+      // Deferred: the next block computes the stem's rows as its expansion. Nothing is offered to
+      // `keep`, so the runner hands this same input to the next block.
+      pendingStem = { b, x };
+      return x;
+    }
+    if (pendingStem !== null) {
+      const stem = pendingStem;
+      pendingStem = null;
+      if (x === stem.x && stemFoldTiling(stem.b, b, materialize, tileBudget) !== null && stem.b.convs[0]!.activation === 'relu6') {
+        const external = !offsets.has(x);
+        if (external) arena.holdExternal(x.byteLength);
+        const y = runStemFused(stem.b, b, x, n, weights);
+        if (materialize.has(b.name)) retained.add(y);
+        keep(b.name, { data: y, shape: [n, ...b.outShape] });
+        fusedBlocks++;
+        stemFolded = true;
+        if (external) arena.releaseExternal(x.byteLength);
+        else release(x);
+        return y;
+      }
+      // The fold does not apply to this block after all: the stem runs now, then this block on its output.
+      let stemOut: Float32Array | null = null;
+      runBlockLayerwise(backend, stem.b, stem.x, n, weights, (name, t) => {
+        keep(name, t);
+        stemOut = t.data;
+      });
+      x = stemOut!;
+    }
     const external = !offsets.has(x);
     if (external) arena.holdExternal(x.byteLength);
     const track = (name: string, t: Tap): void => {
@@ -172,19 +218,99 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     const [oh, ow, oc] = b.outShape;
     const y = alloc(n * oh * ow * oc);
     const tiling = fusedBlockTiling(b, tileBudget)!;
-    const scratch = alloc(tiling.scratchElements);
-    tileScratch = Math.max(tileScratch, tiling.scratchElements * 4);
-    f32InvertedResidualNhwc(
-      y, x,
-      { expand: expand ? w(expand.name) : null, depthwise: w(dw.name), project: w(project.name) },
-      { n, inC: b.inShape[2], hidden: dw.outC, outC: oc, residual: b.residual },
-      dw.geometry, tiling.rows, scratch, ops,
-    );
+    const blockWeights = { expand: expand ? w(expand.name) : null, depthwise: w(dw.name), project: w(project.name) };
+    const dims = { n, inC: b.inShape[2], hidden: dw.outC, outC: oc, residual: b.residual };
+    // The backend's own fused block (one call, its threads) when it has one; else the scalar
+    // tiling running the backend's layer kernels per tile. Both are bit-identical to layer by layer.
+    const own = inner.invertedResidual !== undefined && inner.invertedResidualScratchLength !== undefined;
+    const scratchElements = own ? inner.invertedResidualScratchLength!({ hidden: dw.outC, expand: expand !== null }, dw.geometry, tiling.rows) : tiling.scratchElements;
+    const scratch = alloc(scratchElements);
+    tileScratch = Math.max(tileScratch, scratchElements * 4);
+    if (own) inner.invertedResidual!(y, x, blockWeights, dims, dw.geometry, tiling.rows, scratch);
+    else f32InvertedResidualNhwc(y, x, blockWeights, dims, dw.geometry, tiling.rows, scratch, ops);
+    release(scratch);
+    return y;
+  }
+
+  /**
+   * Stem + t = 1 bottleneck in row tiles: per tile, the stem rows of its band that are not there yet
+   * (the stem conv on the image rows they read, with explicit padding so its taps are exactly the
+   * whole image's), then the depthwise on the band and the projection into the output rows — each
+   * the wrapped backend's own layer kernel, so the bits are those of the layer-by-layer path.
+   */
+  function runStemFused(stem: BlockPlan, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights): Float32Array {
+    const sc = stem.convs[0]!;
+    const [dw, project] = [b.convs[0]!, b.convs[1]!];
+    const sg = sc.geometry;
+    const g = dw.geometry; // on the stem's output
+    const C = dw.outC;
+    const [OH, OW, OC] = b.outShape;
+    const fold = stemFoldTiling(stem, b, materialize, tileBudget)!;
+    const rows = fold.rows;
+    const y = alloc(n * OH * OW * OC);
+    const scratch = alloc(fold.scratchElements);
+    tileScratch = Math.max(tileScratch, fold.scratchElements * 4);
+    const bandCap = fold.scratchElements - rows * OW * C;
+    const band = scratch.subarray(0, bandCap);
+    const tile = scratch.subarray(bandCap);
+    const cw = (name: string): { w: Float32Array; bias: Float32Array | null } => {
+      const c = weights.convs.get(name)!;
+      return { w: c.weight, bias: c.bias };
+    };
+    const ws = cw(sc.name);
+    const wd = cw(dw.name);
+    const wp = cw(project.name);
+    const inPixels = sg.inH * sg.inW * sc.inC;
+    /** Explicit top/bottom padding for `outRows` rows starting at output row o0 of geometry gg, reading input rows from `lo`. */
+    const sliceGeometry = (gg: typeof g, o0: number, outRows: number, lo: number, inRows: number) => {
+      const top = gg.pad.top - o0 * gg.strideH + lo;
+      const bottom = Math.max(0, (outRows - 1) * gg.strideH + (gg.kH - 1) * gg.dilationH + 1 - inRows - top);
+      const sliced = conv2dGeometry({
+        inH: inRows, inW: gg.inW, kH: gg.kH, kW: gg.kW, stride: [gg.strideH, gg.strideW], dilation: [gg.dilationH, gg.dilationW],
+        padding: { top, bottom, left: gg.pad.left, right: gg.pad.right },
+      });
+      if (sliced.outH !== outRows || sliced.outW !== gg.outW) throw new Error(`internal: stem tiling gives ${sliced.outH}x${sliced.outW}, expected ${outRows}x${gg.outW}`);
+      return sliced;
+    };
+    const rowsRead = (gg: typeof g, o0: number, o1: number): [number, number] =>
+      [Math.max(0, o0 * gg.strideH - gg.pad.top), Math.min(gg.inH - 1, o1 * gg.strideH - gg.pad.top + (gg.kH - 1) * gg.dilationH)];
+    const stemRow = g.inW * C; // one row of the stem's output
+    for (let i = 0; i < n; i++) {
+      const xi = x.subarray(i * inPixels, (i + 1) * inPixels);
+      let haveLo = 0;
+      let haveHi = -1;
+      for (let oh0 = 0; oh0 < OH; oh0 += rows) {
+        const oh1 = Math.min(OH, oh0 + rows) - 1;
+        const tileRows = oh1 - oh0 + 1;
+        const [lo, hi] = rowsRead(g, oh0, oh1);
+        let first = lo;
+        if (haveHi >= lo) {
+          band.copyWithin(0, (lo - haveLo) * stemRow, (haveHi - haveLo + 1) * stemRow);
+          first = haveHi + 1;
+        }
+        if (first <= hi) {
+          // B = the stem conv: stem output rows [first, hi] from the image rows they read.
+          const [a, z] = rowsRead(sg, first, hi);
+          const rowIn = sg.inW * sc.inC;
+          inner.conv2d(
+            band.subarray((first - lo) * stemRow, (hi - lo + 1) * stemRow), xi.subarray(a * rowIn, (z + 1) * rowIn),
+            ws.w, ws.bias, { n: 1, inC: sc.inC, outC: C }, sliceGeometry(sg, first, hi - first + 1, a, z - a + 1), RELU6,
+          );
+        }
+        haveLo = lo;
+        haveHi = hi;
+        const dwOut = tile.subarray(0, tileRows * OW * C);
+        inner.depthwiseConv2d(dwOut, band.subarray(0, (hi - lo + 1) * stemRow), wd.w, wd.bias, { n: 1, channels: C }, sliceGeometry(g, oh0, tileRows, lo, hi - lo + 1), RELU6);
+        const yOff = (i * OH + oh0) * OW * OC;
+        inner.pointwiseConv(y.subarray(yOff, yOff + tileRows * OW * OC), dwOut, wp.w, wp.bias, { pixels: tileRows * OW, inC: C, outC: OC }, null);
+      }
+    }
     release(scratch);
     return y;
   }
 
   const stats = (): MemoryStats => ({
+    stemFolded,
     peakBytes: arena.peakBytes, arenaHighWater: arena.highWater, tileScratchBytes: tileScratch, fusedBlocks, layerwiseBlocks,
   });
   return { backend, stats };
@@ -206,10 +332,23 @@ export function runnerCapacityBytes(mp: MemoryPlan): number {
  * The wrapper sized for a network: arena capacity from its memory plan; SSDLite's feature maps
  * (the expansion of layer 15) are materialised. `batch` is the largest batch it will run.
  */
-export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: { memory?: MemoryExecution; batch?: number; tileBudgetBytes?: number; materialize?: Iterable<string> } = {}): { backend: Backend; stats: () => MemoryStats } {
+export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: { memory?: MemoryExecution; batch?: number; tileBudgetBytes?: number; materialize?: Iterable<string>; stemTrick?: boolean } = {}): { backend: Backend; stats: () => MemoryStats } {
   const memory = options.memory ?? 'efficient';
   const heads = net.head === 'ssdlite' ? net.plan.featureMaps.map((m) => m.name) : [];
   const materialize = [...heads, ...(options.materialize ?? [])];
-  const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize });
-  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp), tileBudgetBytes: options.tileBudgetBytes, materialize });
+  const stemTrick = options.stemTrick ?? false;
+  const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize, stemTrick });
+  // A backend's own fused block may need more scratch than the plan's one band + tile (one slot per thread).
+  let extra = 0;
+  if (memory === 'efficient' && inner.invertedResidualScratchLength !== undefined) {
+    const backbone = net.head === 'classifier' ? net.plan : net.plan.backbone;
+    for (const b of backbone.blocks) {
+      const tiling = fusedBlockTiling(b, options.tileBudgetBytes ?? DEFAULT_TILE_BUDGET_BYTES);
+      const dw = b.convs.find((c) => c.kind === 'depthwise');
+      if (tiling === null || dw === undefined) continue;
+      const own = inner.invertedResidualScratchLength({ hidden: dw.outC, expand: b.convs[0]!.role === 'expansion' }, dw.geometry, tiling.rows);
+      extra = Math.max(extra, Math.ceil((own - tiling.scratchElements) * 4 / 64) * 64);
+    }
+  }
+  return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp) + extra, tileBudgetBytes: options.tileBudgetBytes, materialize, stemTrick });
 }

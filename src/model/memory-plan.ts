@@ -215,6 +215,21 @@ export function fusedBlockTiling(b: BlockPlan, tileBudgetBytes: number, batch = 
   return { rows, scratchElements: invertedResidualScratchLength(dims, dw.geometry, rows) };
 }
 
+/**
+ * The stem trick (Table 3 footnote): when the block after the stem is a fusable t = 1 bottleneck
+ * (depthwise + projection), the stem conv plays its expansion B — a band of stem output rows plus
+ * the depthwise tile — so the stem's output is never materialised. Null when it does not apply
+ * (the stem or the block is materialised, or the block has an expansion of its own).
+ */
+export function stemFoldTiling(stem: BlockPlan, next: BlockPlan, materialize: ReadonlySet<string>, tileBudgetBytes: number): { rows: number; scratchElements: number } | null {
+  if (stem.kind !== 'stem' || next.t !== 1 || !canFuseBlock(next, materialize) || materialize.has(stem.name)) return null;
+  const dw = next.convs[0]!;
+  if (dw.kind !== 'depthwise') return null;
+  const dims = { hidden: dw.outC, expand: true };
+  const rows = invertedResidualTileRows(dims, dw.geometry, tileBudgetFloats(stem.inShape, next.outShape, tileBudgetBytes));
+  return { rows, scratchElements: invertedResidualScratchLength(dims, dw.geometry, rows) };
+}
+
 /** Whether the runner can fuse this block: a complete bottleneck of the paper's form, no inner tensor wanted. */
 export function canFuseBlock(b: BlockPlan, materialize: ReadonlySet<string>): boolean {
   if (b.kind !== 'bottleneck' || !b.complete) return false;
@@ -231,12 +246,9 @@ function addBackbone(g: GraphBuilder, plan: MobileNetV2Plan, input: string, o: R
     const efficient = o.execution === 'efficient';
     if (efficient && o.stemTrick && b.kind === 'stem' && i + 1 < blocks.length) {
       const next = blocks[i + 1]!;
-      if (next.t === 1 && canFuseBlock(next, o.materialize) && !o.materialize.has(b.name)) {
-        // The stem is the expansion B of the first bottleneck: band of stem rows + depthwise tile.
-        const dw = next.convs[0]!;
-        const rows = invertedResidualTileRows({ hidden: dw.outC, expand: true }, dw.geometry, tileBudgetFloats(b.inShape, next.outShape, o.tileBudgetBytes));
-        const scratch = invertedResidualScratchLength({ hidden: dw.outC, expand: true }, dw.geometry, rows);
-        x = g.op(`${b.name}+${next.name}`, 'stem+bottleneck', [x], next.name, next.outShape, scratch, rows);
+      const fold = stemFoldTiling(b, next, o.materialize, o.tileBudgetBytes);
+      if (fold !== null) {
+        x = g.op(`${b.name}+${next.name}`, 'stem+bottleneck', [x], next.name, next.outShape, fold.scratchElements, fold.rows);
         i++;
         continue;
       }

@@ -35,8 +35,9 @@ classes with their probabilities.
                  nearest-align-corners, nearest-asymmetric
   --crop F       override: central crop fraction in (0, 1] (TF-slim eval: 0.875)
   --normalization N  override: tf-inception ([-1, 1]), torch-imagenet, unit ([0, 1]), raw-uint8
-  --memory M     layerwise (default) or efficient: fused bottlenecks (paper §5.1), the expanded
-                 tensors never materialised; bit-identical results; with the option given, the
+  --memory M     efficient (default on wasm-simd): fused bottlenecks (paper §5.1), the expanded
+                 tensors never materialised; or layerwise (default on ts-fast and scalar);
+                 bit-identical results either way; with the option given, the
                  measured activation peak is printed on stderr
   --labels FILE  class names, one per line (as many as the model's outputs, or one fewer when
                  output 0 is background); default: the model's TFLite metadata label file, else

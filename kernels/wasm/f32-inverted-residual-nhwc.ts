@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The fused inverted residual block (paper §5.1) in one call: for each ROW TILE of the output,
+ *
+ *   B  expansion 1×1 (IC → HID) + ReLU6 of the input rows the tile reads (the BAND: the tile's rows
+ *      plus the depthwise halo), into the slot's band buffer; rows the previous tile of the same
+ *      call already expanded are moved to the top of the band (memory.copy), not recomputed;
+ *   N  depthwise 3×3 + ReLU6 of the band, into the slot's tile buffer;
+ *   A  projection 1×1 (HID → OC), linear, straight into the output rows; then the shortcut add.
+ *
+ * The t-times-expanded tensor is never materialised: a thread holds one band and one tile.
+ * kernels/f32-inverted-residual-nhwc.ts is the readable (scalar) definition of the same tiling.
+ *
+ *   y  [N, OH, OW, OC]   x [N, H, W, IC]   (y must not alias x)
+ *   weights: packed exactly as for the layer kernels (src/backend/wasm-pack.ts): wE packPointwise8
+ *   (0: no expansion, t = 1, the depthwise reads x), wD packDepthwise3x3c4, wP packPointwise8.
+ *   zero: W·HID + 4 zero floats (rows outside the image, as in the layer kernel).
+ *
+ * Work item: one tile (`rows` output rows of one image), t = n·tilesPerImage + i; threads split the
+ * tiles [t0, t1). Each call claims a free SCRATCH SLOT (one per thread, atomic compare-exchange on
+ * its flag) for its band and tile buffers and releases it on return, so concurrent calls never
+ * share scratch whatever chunks the pool hands out.
+ *
+ * Bit-identical to the layer-by-layer wasm path (f32_pwconv_nhwc_4x8 → f32_dwconv2d_nhwc_k3c4 →
+ * f32_pwconv_nhwc_4x8 → f32_add) for any tiling and any thread count: the three stages run the very
+ * same inlined code (pwCore, dwRow3x3) with the same operands — an expanded value depends only on
+ * its input pixel; a depthwise output only on its position (border or interior column, which rows
+ * are inside the image), never on the band it was read from; a projected value only on its
+ * depthwise pixel — and the shortcut is the same float32 add of the stored projection and x.
+ *
+ * Parameters are passed as a block of i32/f32 words at `params` (the pool passes at most 22
+ * arguments); P_* below is the layout, mirrored by src/backend/wasm-simd.ts.
+ */
+import { pwCore } from './f32-pwconv-nhwc-4x8';
+import { dwInteriorHi, dwInteriorLo, dwRow3x3 } from './f32-dwconv2d-nhwc-k3c4';
+
+const P_Y = 0;
+const P_X = 4;
+const P_WE = 8;
+const P_WD = 12;
+const P_WP = 16;
+const P_ZERO = 20;
+const P_SCRATCH = 24;
+const P_SLOT_BYTES = 28;
+const P_BAND_BYTES = 32;
+const P_FLAGS = 36;
+const P_SLOTS = 40;
+const P_H = 44;
+const P_W = 48;
+const P_IC = 52;
+const P_HID = 56;
+const P_OC = 60;
+const P_OH = 64;
+const P_OW = 68;
+const P_SH = 72;
+const P_SW = 76;
+const P_DH = 80;
+const P_DW = 84;
+const P_PT = 88;
+const P_PL = 92;
+const P_ROWS = 96;
+const P_RESIDUAL = 100;
+const P_TILES_PER_IMAGE = 104;
+const P_LO = 108; // f32: the ReLU6 bounds of B and N
+const P_HI = 112;
+
+export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
+  const y = <usize>load<i32>(params, P_Y);
+  const x = <usize>load<i32>(params, P_X);
+  const wE = <usize>load<i32>(params, P_WE);
+  const wD = <usize>load<i32>(params, P_WD);
+  const wP = <usize>load<i32>(params, P_WP);
+  const zero = <usize>load<i32>(params, P_ZERO);
+  const h = load<i32>(params, P_H);
+  const w = load<i32>(params, P_W);
+  const ic = load<i32>(params, P_IC);
+  const hid = load<i32>(params, P_HID);
+  const oc = load<i32>(params, P_OC);
+  const oh = load<i32>(params, P_OH);
+  const ow = load<i32>(params, P_OW);
+  const sh = load<i32>(params, P_SH);
+  const sw = load<i32>(params, P_SW);
+  const dh = load<i32>(params, P_DH);
+  const dw = load<i32>(params, P_DW);
+  const pt = load<i32>(params, P_PT);
+  const pl = load<i32>(params, P_PL);
+  const rows = load<i32>(params, P_ROWS);
+  const residual = load<i32>(params, P_RESIDUAL) != 0;
+  const tilesPerImage = load<i32>(params, P_TILES_PER_IMAGE);
+  const lo = load<f32>(params, P_LO);
+  const hi = load<f32>(params, P_HI);
+
+  // A scratch slot of our own for this call.
+  const flags = <usize>load<i32>(params, P_FLAGS);
+  const slots = load<i32>(params, P_SLOTS);
+  let slot = 0;
+  while (slot < slots && atomic.cmpxchg<i32>(flags + (<usize>slot << 2), 0, 1) != 0) slot++;
+  if (slot == slots) unreachable(); // more concurrent calls than slots: the backend sized them wrongly
+  const band = <usize>load<i32>(params, P_SCRATCH) + <usize>slot * <usize>load<i32>(params, P_SLOT_BYTES);
+  const tile = band + <usize>load<i32>(params, P_BAND_BYTES);
+
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const rowIn = <usize>w * (<usize>ic << 2);
+  const rowHid = <usize>w * (<usize>hid << 2);
+  const rowDw = <usize>ow * (<usize>hid << 2);
+  const rowOut = <usize>ow * (<usize>oc << 2);
+  const owHi = dwInteriorHi(w, ow, sw, dw, pl);
+  const owLo = dwInteriorLo(pl, sw, owHi);
+  const hidBlocks = (hid + 7) >> 3;
+  const outBlocks = (oc + 7) >> 3;
+
+  let haveN = -1;
+  let haveLo = 0;
+  let haveHi = -1; // expanded rows [haveLo, haveHi] of image haveN at the top of the band
+  for (let t = t0; t < t1; t++) {
+    const n = t / tilesPerImage;
+    const oh0 = (t - n * tilesPerImage) * rows;
+    const oh1 = min(oh, oh0 + rows) - 1;
+    const xn = x + <usize>n * <usize>h * rowIn;
+    let bandLo = oh0 * sh - pt;
+    if (bandLo < 0) bandLo = 0;
+    let bandHi = oh1 * sh - pt + 2 * dh;
+    if (bandHi > h - 1) bandHi = h - 1;
+
+    // B: expanded rows [bandLo, bandHi]; row ih is at rowsBase + (ih − baseRow)·rowStride.
+    let rowsBase = xn;
+    let baseRow = 0;
+    let rowStride = rowIn;
+    if (wE != 0) {
+      let first = bandLo;
+      if (haveN == n && haveHi >= bandLo) {
+        memory.copy(band, band + <usize>(bandLo - haveLo) * rowHid, <usize>(haveHi - bandLo + 1) * rowHid);
+        first = haveHi + 1;
+      }
+      if (first <= bandHi) {
+        pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowHid, xn + <usize>first * rowIn, wE, ic, hid, lo, hi);
+      }
+      haveN = n;
+      haveLo = bandLo;
+      haveHi = bandHi;
+      rowsBase = band;
+      baseRow = bandLo;
+      rowStride = rowHid;
+    }
+
+    // N: the depthwise rows of the tile.
+    for (let oy = oh0; oy <= oh1; oy++) {
+      const ih0 = oy * sh - pt;
+      const ih1 = ih0 + dh;
+      const ih2 = ih1 + dh;
+      const ok0 = ih0 >= 0 && ih0 < h;
+      const ok1 = ih1 >= 0 && ih1 < h;
+      const ok2 = ih2 >= 0 && ih2 < h;
+      const row0 = ok0 ? rowsBase + <usize>(ih0 - baseRow) * rowStride : zero;
+      const row1 = ok1 ? rowsBase + <usize>(ih1 - baseRow) * rowStride : zero;
+      const row2 = ok2 ? rowsBase + <usize>(ih2 - baseRow) * rowStride : zero;
+      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi);
+    }
+
+    // A: projection into the output rows, then the shortcut (f32_add's a + b, a = the stored projection).
+    const yt = y + <usize>n * <usize>oh * rowOut + <usize>oh0 * rowOut;
+    const pixels = (oh1 - oh0 + 1) * ow;
+    pwCore(0, pixels, 0, outBlocks, yt, tile, wP, hid, oc, <f32>-Infinity, <f32>Infinity);
+    if (residual) {
+      const xt = xn + <usize>oh0 * rowIn;
+      const end = <usize>pixels * (<usize>oc << 2);
+      let o: usize = 0;
+      for (; o + 16 <= end; o += 16) v128.store(yt + o, f32x4.add(v128.load(yt + o), v128.load(xt + o)));
+      for (; o < end; o += 4) store<f32>(yt + o, load<f32>(yt + o) + load<f32>(xt + o));
+    }
+  }
+  atomic.store<i32>(flags + (<usize>slot << 2), 0);
+}
