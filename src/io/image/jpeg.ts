@@ -26,6 +26,7 @@
 import jpeg from 'jpeg-js';
 import { formatError, MobileNetV2Error, unsupportedError } from '../../errors.js';
 import { fmtPixels, type RgbImage } from './image.js';
+import { canDecodeScaled, chooseJpegScale, decodeJpegScaled } from './jpeg-scaled.js';
 
 interface JpegFrame {
   readonly marker: number;
@@ -131,6 +132,7 @@ export function scanJpeg(b: Uint8Array, source: string): JpegScanInfo {
 export function decodeJpeg(
   b: Uint8Array, source: string, maxPixels: number, maxMemoryMB: number,
   limitNames: { readonly maxPixels: string; readonly maxJpegMemoryMB: string } = { maxPixels: 'DecodeOptions.maxPixels', maxJpegMemoryMB: 'DecodeOptions.maxJpegMemoryMB' },
+  scaling?: { readonly minWidth: number; readonly minHeight: number },
 ): RgbImage {
   const { frame, entropyBytes, jfif, adobeTransformAt } = scanJpeg(b, source);
   const { width, height, precision, components } = frame;
@@ -182,6 +184,11 @@ export function decodeJpeg(
     } else if (!jfif && components[0].id === 0x52 && components[1].id === 0x47 && components[2].id === 0x42) {
       ycc = false;
     }
+  }
+  const scale = scaling === undefined || !canDecodeScaled(components) ? 1 : chooseJpegScale(width, height, scaling.minWidth, scaling.minHeight);
+  if (scale !== 1) {
+    const img = decodeJpegScaled(b, source, { scale, ycc: three ? ycc : false });
+    return { ...img, decodedScale: { factor: scale, fullWidth: width, fullHeight: height } };
   }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
