@@ -8,13 +8,13 @@ import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_CLASSIFIER, modelsDir } from '../../io/registry.js';
 import { usageError } from '../../errors.js';
 import { describeConventions, parseProfileName } from '../../io/conventions.js';
-import type { ExplicitResizeMethod, NormalizationName } from '../../io/image/preprocess.js';
+import { decodeSizeNeeded, type ExplicitResizeMethod, type NormalizationName } from '../../io/image/preprocess.js';
 
 const USAGE = `usage: mobilenetv2 classify IMAGE... [--model NAME|PATH] [--top K] [--json]
                           [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
                           [--profile torchvision|tf-slim|keras|tflite] [--resize R] [--crop F]
                           [--normalization N] [--labels FILE] [--self-check [--self-check-threshold X]]
-                          [--memory efficient|layerwise]
+                          [--memory efficient|layerwise] [--full-decode]
 
 Classifies JPEG, PNG or BMP images with a MobileNetV2 TFLite classifier and prints the top-K
 classes with their probabilities.
@@ -22,7 +22,8 @@ classes with their probabilities.
   --model M      registry name or .tflite path (default ${DEFAULT_CLASSIFIER}); named models are
                  looked up in $MOBILENETV2_MODELS (now: ${modelsDir()}) and checked against their sha256
   --top K        how many classes to print (default 5)
-  --json         print [{ image, model, predictions: [{ index, label, probability }], preprocessing, conventions }]
+  --json         print [{ image, model, predictions: [{ index, label, probability }], preprocessing, conventions,
+                 decodedScale? }] (decodedScale: { factor, fullWidth, fullHeight } when DCT-scaled)
   --backend B    layer implementation: auto (default: WASM SIMD if available, else ts-fast),
                  scalar (the float64-accumulating reference), ts-fast, wasm-simd
   --threads N    worker threads for the fast backends (default 1)
@@ -39,6 +40,11 @@ classes with their probabilities.
   --labels FILE  class names, one per line (as many as the model's outputs, or one fewer when
                  output 0 is background); default: the model's TFLite metadata label file, else
                  the registry's list
+  --full-decode  decode JPEGs at full size. By default a JPEG at least twice the size the model
+                 needs (input size / crop) is decoded at 1/2, 1/4 or 1/8 in the DCT domain (the
+                 largest factor that keeps it ≥ that size): each pixel is then the mean of an f×f
+                 box of the full decode (±1.5 levels), which bounds memory by the model's input
+                 size, not the photo's; the resize convention that follows is unchanged
   --self-check   rerun sampled layers of the backend on the scalar oracle (first image) and fail
                  if any diverges beyond the derived bound (× --self-check-threshold, default 1)
 
@@ -53,6 +59,7 @@ export const classifyCommand: Command = {
       backend: { type: 'string' }, threads: { type: 'string' },
       profile: { type: 'string' }, resize: { type: 'string' }, crop: { type: 'string' }, normalization: { type: 'string' },
       'self-check': { type: 'boolean' }, 'self-check-threshold': { type: 'string' }, memory: { type: 'string' }, labels: { type: 'string' },
+      'full-decode': { type: 'boolean' },
       ...BATCH_OPTIONS,
     }, true);
     const batch = planBatch('classify', positionals, values);
@@ -76,12 +83,19 @@ export const classifyCommand: Command = {
       if (topK > classes) throw usageError(`classify: --top ${topK} is more than the ${classes} classes of ${model.name}`);
       if (profile || resize || centralCrop !== undefined || normalization) io.err(`conventions: ${describeConventions(model.conventions())}`);
       if (values['self-check'] && batch.images.length > 0) io.err((await model.selfCheck({ image: batch.images[0]!, threshold })).summary);
+      const need = decodeSizeNeeded({ width: model.plan.options.inputW, height: model.plan.options.inputH, centralCrop: model.conventions().centralCrop });
+      const decode = values['full-decode'] === true ? batch.decode : { ...batch.decode, jpegScaling: need };
       const status = await runBatch({
-        command: 'classify', io, settings: batch, json: values.json === true,
-        run: (_image, img) => model.infer(img),
-        toJson: (_image, r) => ({ model: model.name, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions }),
-        print: (image, r) => {
-          io.out(`${image}  ${r.preprocessing.source.width}x${r.preprocessing.source.height}  (${model.name})`);
+        command: 'classify', io, settings: batch, json: values.json === true, decode,
+        run: async (_image, img) => ({ r: await model.infer(img), scale: img.decodedScale }),
+        toJson: (_image, { r, scale }) => ({
+          model: model.name, predictions: r.predictions.slice(0, topK), preprocessing: r.preprocessing, conventions: r.conventions,
+          ...(scale ? { decodedScale: scale } : {}),
+        }),
+        print: (image, { r, scale }) => {
+          const { width, height } = r.preprocessing.source;
+          const size = scale ? `${scale.fullWidth}x${scale.fullHeight} (decoded at 1/${scale.factor})` : `${width}x${height}`;
+          io.out(`${image}  ${size}  (${model.name})`);
           for (const p of r.predictions.slice(0, topK)) io.out(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`);
         },
       });
