@@ -558,29 +558,38 @@ function toRgb(comps: readonly Component[], W: number, H: number, ycc: boolean):
     }
     return { data: out, width: W, height: H, channels: 3, format: 'jpeg' };
   }
+  const [c0, c1, c2] = comps;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const o = (y * W + x) * 3;
+      out[o] = sample(c0, y, x);
+      out[o + 1] = sample(c1, y, x);
+      out[o + 2] = sample(c2, y, x);
+    }
+  }
+  if (ycc) libjpegYccToRgbInPlace(out);
+  return { data: out, width: W, height: H, channels: 3, format: 'jpeg' };
+}
+
+/**
+ * libjpeg's jdcolor.c fixed-point YCbCr → RGB over interleaved samples, in place; FIX(x) = round(x·2¹⁶):
+ *   R = Y + ((FIX(1.402)·(Cr−128) + 2¹⁵) >> 16)
+ *   G = Y + ((−FIX(0.34414)·(Cb−128) − FIX(0.71414)·(Cr−128) + 2¹⁵) >> 16)
+ *   B = Y + ((FIX(1.772)·(Cb−128) + 2¹⁵) >> 16), each clamped to [0, 255].
+ */
+export function libjpegYccToRgbInPlace(data: Uint8Array): void {
   const FIX = (x: number): number => Math.round(x * 65536);
   const cr2r = FIX(1.402);
   const cb2b = FIX(1.772);
   const cb2g = FIX(0.34414);
   const cr2g = FIX(0.71414);
   const clamp = (x: number): number => (x < 0 ? 0 : x > 255 ? 255 : x);
-  const [c0, c1, c2] = comps;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const o = (y * W + x) * 3;
-      const a = sample(c0, y, x);
-      const p = sample(c1, y, x);
-      const q = sample(c2, y, x);
-      if (!ycc) {
-        out[o] = a; out[o + 1] = p; out[o + 2] = q;
-        continue;
-      }
-      const cb = p - 128;
-      const cr = q - 128;
-      out[o] = clamp(a + ((cr2r * cr + 32768) >> 16));
-      out[o + 1] = clamp(a + ((-cb2g * cb - cr2g * cr + 32768) >> 16));
-      out[o + 2] = clamp(a + ((cb2b * cb + 32768) >> 16));
-    }
+  for (let p = 0; p < data.length; p += 3) {
+    const y = data[p];
+    const cb = data[p + 1] - 128;
+    const cr = data[p + 2] - 128;
+    data[p] = clamp(y + ((cr2r * cr + 32768) >> 16));
+    data[p + 1] = clamp(y + ((-cb2g * cb - cr2g * cr + 32768) >> 16));
+    data[p + 2] = clamp(y + ((cb2b * cb + 32768) >> 16));
   }
-  return { data: out, width: W, height: H, channels: 3, format: 'jpeg' };
 }
