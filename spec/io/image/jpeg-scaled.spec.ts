@@ -170,3 +170,29 @@ describe('decodeImage({ jpegScaling })', () => {
     expect([img.width, img.height, img.decodedScale]).toEqual([64, 48, undefined]);
   });
 });
+
+describe('hostile bytes through the scaled decoder', () => {
+  it('byte flips and truncations of every fixture give a valid image or a MobileNetV2Error, nothing else', () => {
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const files = [...refs.fixtures.filter((x) => x.format === 'jpeg').map((f) => b64(f.file)), syntheticPhotoJpeg({ width: 64, height: 40, seed: 5 })];
+    let typed = 0;
+    for (let i = 0; i < 600; i++) {
+      const base = files[i % files.length]!;
+      const b = i % 5 === 4 ? base.slice(0, rnd(base.length)) : base.slice();
+      if (i % 5 !== 4) for (let k = 0; k <= rnd(4); k++) b[rnd(b.length)] = rnd(256);
+      try {
+        const img = decodeImage(b, 'fuzz.jpg', { jpegScaling: { minWidth: 4, minHeight: 4 } });
+        expect(img.data.length).toBe(img.width * img.height * 3);
+      } catch (e) {
+        if (!(e instanceof MobileNetV2Error)) throw e;
+        typed++;
+      }
+    }
+    expect(typed).toBeGreaterThan(0);
+  });
+});
+
