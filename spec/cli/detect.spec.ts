@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { decodeImage, encodePng } from '../../src/io/image/decode.js';
-import { classColor } from '../../src/io/image/draw.js';
+import { classColor, layoutDetections, type DrawableDetection, type Rect } from '../../src/io/image/draw.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -62,6 +62,26 @@ describe.skipIf(!HAVE_SHARED)('detect on ../shared/images/street_dog_bicycle_tru
     let changed = 0;
     for (let i = 0; i < png.data.length; i++) if (png.data[i] !== original.data[i]) changed++;
     expect(changed).toBeGreaterThan(1000);
+  });
+
+  it('--out: no label is drawn over another (label rectangles from layoutDetections, checked on the PNG read back)', async () => {
+    const out = join(dir, 'labels.png');
+    const r = await cli('detect', IMAGE, '--model', SSD, '--out', out, '--score', '0.2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as { detections: DrawableDetection[] };
+    expect(j.detections.length).toBeGreaterThan(1);
+    const png = decodeImage(new Uint8Array(readFileSync(out)), out);
+    const L = layoutDetections(png.width, png.height, j.detections);
+    const placed = L.labels.filter((l) => !l.overlaps);
+    expect(placed.length).toBe(L.labels.length);
+    const hit = (a: Rect, b: Rect): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+    for (const [i, a] of placed.entries()) {
+      for (const b of placed.slice(i + 1)) expect(hit(a.rect, b.rect)).toBe(false);
+      // the label's padding band (no text there) is all its colour: nothing was drawn over it
+      for (let x = a.rect.x0; x < a.rect.x1; x++) {
+        for (let y = a.rect.y0; y < a.rect.y0 + L.pad; y++) expect(Array.from(png.data.subarray((y * png.width + x) * 3, (y * png.width + x) * 3 + 3))).toEqual([...a.color]);
+      }
+    }
   });
 
   it('--json: boxes normalised and in pixels, label, COCO id, the full score vector', async () => {

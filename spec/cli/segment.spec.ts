@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { decodeImage } from '../../src/io/image/decode.js';
+import { legendLayout } from '../../src/io/image/draw.js';
+import { vocColormap } from '../../src/model/segmentation.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnv2-seg-'));
@@ -35,6 +37,31 @@ describe.skipIf(!HAVE_SHARED)('segment', () => {
     expect([o.width, o.height, m.width, m.height]).toEqual([768, 576, 768, 576]);
     const dogPixels = Array.from({ length: m.width * m.height }, (_, i) => m.data[3 * i]).filter((v) => v === 12).length;
     expect(dogPixels / (768 * 576)).toBeCloseTo(j.classes.find((c: { name: string }) => c.name === 'dog').fraction, 6);
+
+    // The overlay's legend: one row per painted class (every class found except background), most
+    // pixels first, each swatch in the class's VOC colour — read back from the PNG written.
+    const painted = (j.classes as { id: number; name: string; pixels: number }[]).filter((c) => c.id !== 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
+    const voc = vocColormap(256);
+    const L = legendLayout(768, 576, painted.map((c) => ({ name: c.name, color: [voc[c.id * 3]!, voc[c.id * 3 + 1]!, voc[c.id * 3 + 2]!] as const })))!;
+    expect(L.rows.map((row) => row.name)).toEqual(painted.map((c) => c.name));
+    for (const [i, row] of L.rows.entries()) {
+      const id = painted[i]!.id;
+      const q = row.swatch!;
+      const cx = Math.floor((q.x0 + q.x1) / 2);
+      const cy = Math.floor((q.y0 + q.y1) / 2);
+      expect(Array.from(o.data.subarray((cy * 768 + cx) * 3, (cy * 768 + cx) * 3 + 3))).toEqual([voc[id * 3], voc[id * 3 + 1], voc[id * 3 + 2]]);
+    }
+    const noLegend = join(dir, 'overlay-plain.png');
+    expect((await cli('segment', sharedPath('images', 'street_dog_bicycle_truck.jpg'), '--model', model(), '--out', noLegend, '--no-legend')).code).toBe(0);
+    const p = decodeImage(new Uint8Array(readFileSync(noLegend)), noLegend);
+    const { x1, y1 } = L.panel;
+    let same = true;
+    for (let y = 0; y < 576 && same; y++) for (let x = 0; x < 768; x++) {
+      if (x < x1 && y < y1) continue;
+      const k = (y * 768 + x) * 3;
+      if (o.data[k] !== p.data[k] || o.data[k + 1] !== p.data[k + 1] || o.data[k + 2] !== p.data[k + 2]) { same = false; break; }
+    }
+    expect(same).toBe(true); // the legend changes nothing outside its panel
   });
 
   it('a classifier given to segment, a non-image and a missing file are one-line errors', async () => {

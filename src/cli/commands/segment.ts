@@ -11,7 +11,7 @@ import { encodePng } from '../../io/image/decode.js';
 import { renderClassMap, renderOverlay } from '../../io/image/render-segmentation.js';
 
 const USAGE = `usage: mobilenetv2 segment IMAGE... [--model NAME|PATH] [--out overlay.png] [--mask mask.png] [--json]
-                         [--alpha 0.5] [--interpolation bilinear|nearest] [--backend B] [--threads N]
+                         [--alpha 0.5] [--no-legend] [--interpolation bilinear|nearest] [--backend B] [--threads N]
 
 Semantic segmentation with a Mobile DeepLabv3 TFLite model (PASCAL VOC, 21 classes, 0 = background).
 The image is resized so its longer side fits the model and padded, as DeepLab does; the class map
@@ -23,6 +23,8 @@ comes back at the ORIGINAL image's size (padding removed, scores resized, then a
                      with several images, a directory that receives <image name>.png for each
   --mask FILE.png    write the class-id PNG (8-bit gray, pixel value = class id); a directory likewise
   --alpha A          overlay opacity in [0, 1] (default 0.5)
+  --no-legend        leave out the overlay's legend (top-left: a colour swatch and the name of every
+                     class painted, most pixels first)
   --interpolation I  bilinear (default: resize scores, then argmax) or nearest (DeepLab's export_model.py)
   --backend B        auto (default: WASM SIMD if available, else ts-fast), scalar (the reference), ts-fast, wasm-simd
   --threads N        worker threads for wasm-simd (default 1)
@@ -39,7 +41,7 @@ export const segmentCommand: Command = {
     const { values, positionals } = parse('segment', argv, {
       model: { type: 'string' }, out: { type: 'string' }, mask: { type: 'string' }, json: { type: 'boolean' },
       alpha: { type: 'string' }, interpolation: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
-      'all-classes': { type: 'boolean' }, ...BATCH_OPTIONS,
+      'all-classes': { type: 'boolean' }, 'no-legend': { type: 'boolean' }, ...BATCH_OPTIONS,
     }, true);
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
@@ -56,7 +58,8 @@ export const segmentCommand: Command = {
           const r = await model.segment(img, { interpolation });
           const out = outFor?.(image);
           const mask = maskFor?.(image);
-          if (out) writeFileBytes(out, encodePng(renderOverlay(r.image, r.classMap, alpha)), 'overlay image');
+          const legend = values['no-legend'] === true ? undefined : { names: r.legend.map((e) => e.name) };
+          if (out) writeFileBytes(out, encodePng(renderOverlay(r.image, r.classMap, alpha, { legend })), 'overlay image');
           if (mask) writeFileBytes(mask, encodePng(renderClassMap(r.classMap, { format: 'ids' })), 'class-id image');
           const classes = r.present.map((id) => r.legend[id]!).map((e) => ({ id: e.id, name: e.name, pixels: e.pixels, fraction: e.fraction }));
           return { r, classes, out, mask };

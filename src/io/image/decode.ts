@@ -60,6 +60,15 @@ function limit(value: number | undefined, fallback: number, what: string): numbe
   return value;
 }
 
+function jpegScaling(s: DecodeOptions['jpegScaling']): DecodeOptions['jpegScaling'] {
+  if (s === undefined) return undefined;
+  const ok = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+  if (typeof s !== 'object' || s === null || !ok(s.minWidth) || !ok(s.minHeight)) {
+    throw usageError(`DecodeOptions.jpegScaling must be {minWidth, minHeight} with positive integers, got ${JSON.stringify(s)}`);
+  }
+  return s;
+}
+
 /**
  * Decodes a JPEG, PNG or BMP file. `source` (a path or a label such as "<buffer>") is used only in
  * error messages. The result is 8-bit RGB, HWC, top row first; alpha is dropped.
@@ -69,7 +78,7 @@ export function decodeImage(bytes: Uint8Array, source: string, options: DecodeOp
   const maxMem = limit(options.maxJpegMemoryMB, DEFAULT_MAX_JPEG_MEMORY_MB, 'DecodeOptions.maxJpegMemoryMB');
   switch (detectImageFormat(bytes)) {
     case 'jpeg':
-      return decodeJpeg(bytes, source, maxPixels, maxMem, options.limitNames);
+      return decodeJpeg(bytes, source, maxPixels, maxMem, options.limitNames, jpegScaling(options.jpegScaling));
     case 'png':
       return decodePng(bytes, source, maxPixels, options.limitNames?.maxPixels);
     case 'bmp':

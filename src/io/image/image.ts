@@ -25,6 +25,11 @@ export interface RgbImage {
    * bird_segmentation_mask.bmp) this is the class id, whatever colours the palette shows.
    */
   readonly indices?: Uint8Array;
+  /**
+   * Set when a JPEG was decoded with DCT scaling (DecodeOptions.jpegScaling): the factor f and the
+   * file's own size; `width`/`height` above are then ⌈fullWidth/f⌉ × ⌈fullHeight/f⌉.
+   */
+  readonly decodedScale?: { readonly factor: 2 | 4 | 8; readonly fullWidth: number; readonly fullHeight: number };
 }
 
 /** Limits that keep a hostile header from allocating gigabytes. */
@@ -38,6 +43,16 @@ export interface DecodeOptions {
    * its own flag, so a user is told what they can change: '--max-megapixels'.
    */
   readonly limitNames?: { readonly maxPixels: string; readonly maxJpegMemoryMB: string };
+  /**
+   * JPEG DCT scaling (libjpeg's scale_denom): decode at the smallest of 1/1, 1/2, 1/4, 1/8 size
+   * whose sides stay ≥ minWidth × minHeight (the size the preprocessing needs), so a 48 MP photo
+   * never exists at full size in memory. Each output pixel is the mean of an f×f box of the full
+   * decode (computed in the DCT domain; see jpeg-scaled.ts for the bound). Absent (the default
+   * of decodeImage): full size. PNG and BMP ignore it; CMYK/YCCK JPEGs are decoded at full size.
+   * The result's `decodedScale` says which factor was used. With `minPixels`, only photos of more
+   * than that many pixels are scaled (smaller ones decode at full size).
+   */
+  readonly jpegScaling?: { readonly minWidth: number; readonly minHeight: number; readonly minPixels?: number };
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;

@@ -221,6 +221,17 @@ const METHODS: Record<ExplicitResizeMethod, ['bilinear' | 'nearest', ResizeCoord
 /** The resize methods (kernel × sampling grid), the one list the profiles, the loader and the CLI choices check against. */
 export const RESIZE_METHODS: readonly ExplicitResizeMethod[] = Object.freeze(Object.keys(METHODS) as ExplicitResizeMethod[]);
 
+/**
+ * The smallest decoded size for which preprocessing into a width×height input with this central
+ * crop is still a downscale (or 1:1) on both axes: ⌈width / crop⌉ × ⌈height / crop⌉. What JPEG DCT
+ * scaling (DecodeOptions.jpegScaling) must keep; with 'pad-longer-side' the longer side scales by
+ * no more than the shorter one, so the same size suffices.
+ */
+export function decodeSizeNeeded(o: { readonly width: number; readonly height: number; readonly centralCrop?: number }): { minWidth: number; minHeight: number } {
+  const crop = o.centralCrop ?? 1;
+  return { minWidth: Math.ceil(o.width / crop), minHeight: Math.ceil(o.height / crop) };
+}
+
 /** TF `tf.image.central_crop` along one axis: [start, size]. */
 export function centralCropAxis(n: number, fraction: number): [number, number] {
   const start = Math.trunc((n - n * fraction) / 2);

@@ -6,6 +6,7 @@
  */
 import { VOC_VOID, vocColormap, type ClassMap } from '../../model/segmentation.js';
 import { shapeError, usageError } from '../../errors.js';
+import { drawLegend, type LegendEntry, type LegendLayout } from './draw.js';
 
 /** 8-bit HWC pixels, ready for encodePng (1 = grey, 3 = RGB channels). */
 export interface RenderedPixels {
@@ -38,15 +39,41 @@ export function renderClassMap(map: ClassMap, options: { format?: 'rgb' | 'ids';
   return { data: out, width, height, channels: 3 };
 }
 
+export interface OverlayOptions {
+  palette?: Uint8Array;
+  background?: boolean;
+  outline?: number;
+  /**
+   * A legend in the top-left corner (draw.ts legendLayout): for every class painted in the overlay
+   * (present in the map; background only with `background`), most pixels first, its palette colour
+   * as a swatch and `names[id]` (or "class id").
+   */
+  legend?: { readonly names: readonly string[] };
+}
+
+/** The legend entries renderOverlay draws: classes painted in the overlay, most pixels first (ties: lower id). */
+export function overlayLegendEntries(map: ClassMap, options: OverlayOptions & { legend: { readonly names: readonly string[] } }): (LegendEntry & { id: number; pixels: number })[] {
+  const palette = options.palette ?? vocColormap(Math.max(256, map.classes));
+  const counts = new Map<number, number>();
+  for (let i = 0; i < map.data.length; i++) {
+    const id = map.data[i]!;
+    if (id < 0 || (id === 0 && options.background !== true)) continue;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .map(([id, pixels]) => ({ id, pixels, name: options.legend.names[id] ?? `class ${id}`, color: [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!] as const }));
+}
+
 /**
  * Blends the class colours over an RGB image of the same size: out = (1 − α)·image + α·colour,
  * rounded. Background (class 0) and pixels without a prediction are left as they are unless
- * `background` is true.
+ * `background` is true. With `legend`, a swatch + name per painted class is drawn on top.
  */
 export function renderOverlay(
   image: { readonly data: Uint8Array; readonly width: number; readonly height: number },
-  map: ClassMap, alpha = 0.5, options: { palette?: Uint8Array; background?: boolean; outline?: number } = {},
-): RenderedPixels {
+  map: ClassMap, alpha = 0.5, options: OverlayOptions = {},
+): RenderedPixels & { legend?: LegendLayout | null } {
   if (image.width !== map.width || image.height !== map.height) {
     throw shapeError(`renderOverlay: image is ${image.width}x${image.height} but the class map is ${map.width}x${map.height} (segment with output 'input-size')`);
   }
@@ -88,6 +115,10 @@ export function renderOverlay(
         out[o] = v; out[o + 1] = v; out[o + 2] = v;
       }
     }
+  }
+  if (options.legend !== undefined) {
+    const legend = drawLegend({ data: out, width: image.width, height: image.height }, overlayLegendEntries(map, { ...options, legend: options.legend }));
+    return { data: out, width: image.width, height: image.height, channels: 3, legend };
   }
   return { data: out, width: image.width, height: image.height, channels: 3 };
 }
