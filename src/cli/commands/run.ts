@@ -4,13 +4,19 @@ import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { choiceOption, numberOption, parse } from '../args.js';
 import { PADDING_CONVENTIONS } from '../../model/plan.js';
-import { readNpyFile, writeNpyFile } from '../../io/npy.js';
+import { readNpyFile, readNpyTypedFile, writeNpyFile, writeNpyTypedFile } from '../../io/npy.js';
+import { load } from '../../api.js';
+import { ARITHMETICS, DEFAULT_REQUANTIZATION, REQUANTIZATION_PROFILE_NAMES } from '../../app/arithmetic.js';
+import type { TensorData } from '../../app/run-tensor.js';
+import { BACKEND_KINDS } from '../../backend/create.js';
+import { threadsOption } from '../options.js';
+import { tapRecords, writeTapMetadata } from '../../oracle/taps.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';
 import { forward } from '../../model/forward.js';
 import { firstNonFinite, nchwToNhwc, nhwcToNchw, unravel, type ActivationLayout } from '../../model/layout.js';
 import { createScalarBackend } from '../../backend/scalar.js';
-import { fmtShape, shapeError, usageError, valueError } from '../../errors.js';
+import { dtypeError, fmtShape, shapeError, usageError, valueError } from '../../errors.js';
 import { parseProfileName, PROFILE_NAMES, resolveConventions, type ProfileName } from '../../io/conventions.js';
 import { checkOutputDir, checkOutputFile } from '../paths.js';
 
@@ -53,8 +59,10 @@ export const runCommand: Command = {
     const { values } = parse('run', argv, {
       weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, layout: { type: 'string' },
       width: { type: 'string' }, padding: { type: 'string' }, 'bn-eps': { type: 'string' }, taps: { type: 'string' },
-      profile: { type: 'string' },
+      profile: { type: 'string' }, model: { type: 'string' }, arithmetic: { type: 'string' }, requantization: { type: 'string' },
+      backend: { type: 'string' }, threads: { type: 'string' },
     });
+    if (typeof values.model === 'string') return runModelFile(values, io);
     for (const required of ['weights', 'input', 'output'] as const) {
       if (typeof values[required] !== 'string') throw usageError(`run: --${required} is required (see 'mobilenetv2 help run')`);
     }
@@ -105,3 +113,40 @@ export const runCommand: Command = {
     return 0;
   },
 };
+
+/** `run --model FILE.tflite`: a whole TFLite model on a raw tensor, outputs and taps in their own dtypes. */
+async function runModelFile(values: Record<string, string | boolean | string[] | undefined>, io: Parameters<Command['run']>[1]): Promise<number> {
+  for (const required of ['input', 'output'] as const) {
+    if (typeof values[required] !== 'string') throw usageError(`run: --${required} is required (see 'mobilenetv2 help run')`);
+  }
+  for (const torchOnly of ['weights', 'layout', 'width', 'padding', 'bn-eps', 'profile'] as const) {
+    if (values[torchOnly] !== undefined) throw usageError(`run: --${torchOnly} is for --weights (a torchvision state dict); a TFLite file declares its own`);
+  }
+  checkOutputFile('run', 'output', values.output as string);
+  if (typeof values.taps === 'string') checkOutputDir('run', 'taps', values.taps);
+  const arithmetic = choiceOption('run', 'arithmetic', values.arithmetic, ARITHMETICS);
+  const requantization = choiceOption('run', 'requantization', values.requantization, REQUANTIZATION_PROFILE_NAMES);
+  const backend = choiceOption('run', 'backend', values.backend, BACKEND_KINDS) ?? 'auto';
+  const threads = threadsOption('run', values.threads, (m) => io.err(m));
+  const x = readNpyTypedFile(values.input as string);
+  if (x.dtype === 'int64') throw dtypeError(`${values.input as string}: input is int64; expected the model's input dtype (uint8, int8 or float32)`);
+  const model = await load({ model: values.model as string, backend, threads, arithmetic, requantization, log: (m) => io.err(m) });
+  try {
+    const result = model.runTensor(x.data as TensorData, x.shape, { taps: values.taps ? 'all' : undefined });
+    const final = result.outputs[result.outputs.length - 1]!;
+    writeNpyTypedFile(values.output as string, final.data, final.shape);
+    if (typeof values.taps === 'string') {
+      mkdirSync(values.taps, { recursive: true });
+      const all = [...result.taps, ...result.outputs.filter((o) => !result.taps.some((t) => t.name === o.name))];
+      for (const t of all) writeNpyTypedFile(join(values.taps, `${t.name}.npy`), t.data, t.shape);
+      writeTapMetadata(values.taps, tapRecords(all.map((t) => ({ name: t.name, shape: t.shape, quantization: t.quantization }))), {
+        model: model.name, arithmetic: result.arithmetic.kind, requantization: result.arithmetic.requantization,
+      });
+    }
+    io.err(`${model.name}: ${result.arithmetic.kind} arithmetic${result.arithmetic.requantization ? ` (${result.arithmetic.requantization})` : ''}, ` +
+      `wrote ${values.output as string} ${final.name} ${fmtShape(final.shape)}${values.taps ? ` and ${result.taps.length} taps to ${values.taps as string}` : ''}`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
