@@ -326,7 +326,7 @@ export const REQUANTIZATION_PROFILES = {
     ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', REQUANTIZE: 'single-rounding',
   },
   'tflite-wasm': {
-    CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', FULLY_CONNECTED: 'xnnpack-fp32', ADD: 'single-rounding',
+    CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', FULLY_CONNECTED: 'xnnpack-fp32', ADD: 'xnnpack-fp32',
     MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', REQUANTIZE: 'xnnpack-fp32',
   },
 } as const satisfies Record<string, Partial<Record<RequantizedOp, Requantization>>>;

@@ -110,7 +110,7 @@ describe('the TFLite interpreter here (tfjs-tflite WASM), per operator', () => {
       const addInterp = await loadTfliteInterpreter(addModel);
       const [addTheirs] = addInterp.run([a, b]);
       addInterp.dispose();
-      for (const rounding of ['tflite-reference', 'single-rounding'] as const) {
+      for (const rounding of ['tflite-reference', 'single-rounding', 'xnnpack-fp32'] as const) {
         const ours = new Uint8Array(n);
         q8Add(ours, a, b, n, addRequantization({ a: sa, b: sb, output: so }, { a: za, b: zb }, quantizedActivationRange('uint8', so, zo, 'none'), rounding));
         for (let i = 0; i < n; i++) if (ours[i] !== addTheirs![i]) add.differing[rounding]++;
@@ -152,12 +152,14 @@ describe('the TFLite interpreter here (tfjs-tflite WASM), per operator', () => {
       softmax.cases++; softmax.values += cols;
     }
     const fixedPoint = (t: Tally) => ({ cases: t.cases, values: t.values, 'tflite-reference': t.differing['tflite-reference'], 'single-rounding': t.differing['single-rounding'] });
-    console.log(`[q8-interpreter] uint8 ADD: ${JSON.stringify(fixedPoint(add))}`);
+    console.log(`[q8-interpreter] uint8 ADD: ${JSON.stringify({ ...fixedPoint(add), 'xnnpack-fp32': add.differing['xnnpack-fp32'] })}`);
     console.log(`[q8-interpreter] uint8 AVERAGE_POOL_2D: ${pool.cases} models, ${pool.values} values, ${pool.differing['tflite-reference']} differ`);
     console.log(`[q8-interpreter] uint8 SOFTMAX: ${JSON.stringify(fixedPoint(softmax))}`);
-    // ADD: the interpreter's ADD rounds once (half up), like TFLITE_SINGLE_ROUNDING builds.
-    expect(TFLITE_WASM_PROFILE.ADD).toBe('single-rounding');
-    expect(add.differing['single-rounding']).toBe(0);
+    // ADD: the interpreter runs XNNPACK's ADD (one rounding with 2^shift-scaled multipliers, kernels/q8-add.ts).
+    // On these random cases single rounding agrees too; on real data it does not (2 of 649,152 values of the
+    // shared classifier's residual ADDs, spec/model/integer-interpreter.spec.ts), so the profile names XNNPACK's.
+    expect(TFLITE_WASM_PROFILE.ADD).toBe('xnnpack-fp32');
+    expect(add.differing['xnnpack-fp32']).toBe(0);
     expect(add.differing['tflite-reference']).toBeGreaterThan(0);
     // AVERAGE_POOL_2D has no requantization; SOFTMAX agrees with the reference definition.
     expect(pool.differing['tflite-reference']).toBe(0);

@@ -56,8 +56,8 @@ describe.skipIf(!HAVE_SHARED)('shared models: memory-efficient ≡ layer by laye
 
   it('the default: efficient on wasm-simd (its fused block is the faster path), layerwise on ts-fast', async () => {
     const path = sharedPath('models', 'mobilenet_v2_1.0_224_quant.tflite');
-    const w = await load({ model: path, backend: 'wasm-simd', allowDownload: false });
-    const t = await load({ model: path, backend: 'ts-fast', allowDownload: false });
+    const w = await load({ model: path, backend: 'wasm-simd', allowDownload: false, arithmetic: 'float' });
+    const t = await load({ model: path, backend: 'ts-fast', allowDownload: false, arithmetic: 'float' });
     try {
       expect(w.memory).toBe('efficient');
       expect(t.memory).toBe('layerwise');
