@@ -305,19 +305,6 @@ export function otherCases(): OpCase[] {
     });
   }
   {
-    const x = data(3 * 11, next(), -8, 8);
-    cases.push({
-      name: 'softmax 3x11',
-      K: 1,
-      run(be) {
-        const out = new Float32Array(33);
-        be.softmax(out, x, { rows: 3, cols: 11 });
-        return out;
-      },
-      magnitude: () => null,
-    });
-  }
-  {
     const x = data(2 * 3 * 4 * 5, next());
     for (const mode of ['align-corners', 'half-pixel', 'asymmetric'] as const) {
       cases.push({

@@ -147,7 +147,6 @@ describe('DeepLab and SSDLite: wasm-simd 1 thread vs 2 threads, and with vs with
       add: (...a) => pair.one.add(...a),
       globalAvgPool: (...a) => pair.one.globalAvgPool(...a),
       fullyConnected: (...a) => pair.one.fullyConnected(...a),
-      softmax: (...a) => pair.one.softmax(...a),
       resizeBilinear: (...a) => pair.one.resizeBilinear(...a),
       concatChannels: (...a) => pair.one.concatChannels(...a),
       dispose: () => {},

@@ -3,6 +3,10 @@
  * The one interface src/model talks to. Every backend (scalar oracle, optimised TS, WASM SIMD,
  * worker_threads) implements the same layer operations with the same buffers and geometry as the
  * scalar kernels in kernels/, so every network and head runs on every backend.
+ *
+ * Only the network's layers are here. Post-processing (classifier softmax, SSD's sigmoid and box
+ * decoding, argmax) is cheap, runs once per image on the network's output and calls the scalar
+ * kernels directly in every arithmetic: one way, never a backend op that some callers skip.
  */
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import type { Clamp } from '../../kernels/clamp.js';
@@ -33,8 +37,6 @@ export interface Backend {
   globalAvgPool(out: Float32Array, x: Float32Array, dims: PoolDims): void;
   /** x [N,IC], w [OC,IC] → out [N,OC]. */
   fullyConnected(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, dims: ConvDims, clamp: Clamp | null): void;
-  /** Row-wise softmax over [rows, cols]. */
-  softmax(out: Float32Array, x: Float32Array, dims: MatrixDims): void;
   /** Bilinear resize x [N,H,W,C] → out [N,OH,OW,C] (DeepLab's image pooling and final upsampling). */
   resizeBilinear(out: Float32Array, x: Float32Array, dims: ResizeDims, mode: ResizeMode): void;
   /** Channel concatenation of NHWC tensors with `pixels` = N·H·W each → out [pixels, ΣC]. */

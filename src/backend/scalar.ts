@@ -10,7 +10,6 @@ import { f32PwConvNhwc } from '../../kernels/f32-pwconv-nhwc.js';
 import { f32Add } from '../../kernels/f32-add.js';
 import { f32GlobalAvgPoolNhwc } from '../../kernels/f32-gavgpool-nhwc.js';
 import { f32FullyConnected } from '../../kernels/f32-fully-connected.js';
-import { f32Softmax } from '../../kernels/f32-softmax.js';
 import { f32ResizeBilinearNhwc } from '../../kernels/f32-resize-nhwc.js';
 import { f32ConcatChannelsNhwc } from '../../kernels/f32-concat-nhwc.js';
 
@@ -24,7 +23,6 @@ export function createScalarBackend(): Backend {
     add: (out, a, b, length) => f32Add(out, a, b, length),
     globalAvgPool: (out, x, dims) => f32GlobalAvgPoolNhwc(out, x, dims),
     fullyConnected: (out, x, w, bias, dims, clamp) => f32FullyConnected(out, x, w, bias, dims, clamp),
-    softmax: (out, x, dims) => f32Softmax(out, x, dims),
     resizeBilinear: (out, x, dims, mode) => f32ResizeBilinearNhwc(out, x, dims, mode),
     concatChannels: (out, parts, pixels) => f32ConcatChannelsNhwc(out, parts, pixels),
     dispose: () => {},

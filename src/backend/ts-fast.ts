@@ -20,7 +20,6 @@ import type { Backend, ConvDims, PointwiseDims } from './backend.js';
 import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { f32Add } from '../../kernels/f32-add.js';
 import { f32GlobalAvgPoolNhwc } from '../../kernels/f32-gavgpool-nhwc.js';
-import { f32Softmax } from '../../kernels/f32-softmax.js';
 import { fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { checkDims, checkLength } from '../../kernels/check.js';
 import { f32PwConvNhwc_4x4, packF32PwWeights4 } from '../../kernels/f32-pwconv-nhwc-fast.js';
@@ -89,7 +88,6 @@ export function createTsFastBackend(): Backend {
       checkDims('fully-connected', { n: dims.n });
       pointwise(out, x, w, bias, { pixels: dims.n, inC: dims.inC, outC: dims.outC }, clamp, 'fully-connected');
     },
-    softmax: (out, x, dims) => f32Softmax(out, x, dims),
     resizeBilinear: (out, x, dims, mode) => fastResizeBilinearNhwc(out, x, dims, mode),
     concatChannels: (out, parts, pixels) => fastConcatChannelsNhwc(out, parts, pixels),
     // One call per block: the row-tiled driver with the fast kernels called directly on each tile

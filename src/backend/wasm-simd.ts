@@ -32,7 +32,6 @@ import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import type { Clamp } from '../../kernels/clamp.js';
 import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
 import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
-import { f32Softmax } from '../../kernels/f32-softmax.js';
 import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
@@ -385,10 +384,6 @@ export class WasmSimdBackend implements Backend {
     const yp = this.target(out);
     k.f32_gavgpool_nhwc(0, Math.ceil(dims.c / 4), yp, xp, dims.n, dims.h * dims.w, dims.c);
     this.output(out, yp);
-  }
-
-  softmax(out: Float32Array, x: Float32Array, dims: Parameters<Backend['softmax']>[2]): void {
-    f32Softmax(out, x, dims);
   }
 
   /**

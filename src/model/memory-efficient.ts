@@ -123,7 +123,6 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     add: (...a) => inner.add(...a),
     globalAvgPool: (...a) => inner.globalAvgPool(...a),
     fullyConnected: (...a) => inner.fullyConnected(...a),
-    softmax: (...a) => inner.softmax(...a),
     resizeBilinear: (...a) => inner.resizeBilinear(...a),
     concatChannels: (...a) => inner.concatChannels(...a),
     dispose: () => inner.dispose(),
