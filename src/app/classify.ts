@@ -22,8 +22,7 @@ import type { PreprocessRecord } from '../io/image/preprocess.js';
 import { prepare, type Conventions } from './prepare.js';
 import { dequantized, integerInput, type ArithmeticRecord, type IntegerExecution } from './arithmetic.js';
 import { runIntegerNetwork } from '../model/network.js';
-import { profileRounding, type QTensor } from '../model/integer.js';
-import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
+import { integerSoftmax, type QTensor } from '../model/integer.js';
 import { requireFiniteOutput, unsupportedError, usageError } from '../errors.js';
 
 export interface Prediction {
@@ -75,14 +74,9 @@ export async function inferImage(model: ClassifierLike, backend: Backend, image:
     const { output } = runIntegerNetwork(integer.q8, m.plan, m.integer, integerInput(m, pixels, shape), { profile: integer.profile });
     const q = output.data;
     logits = dequantized(q);
-    let qProbabilities: QTensor | null = null;
-    if (m.integer.softmax) {
-      // The file's own SOFTMAX, in integer arithmetic (TFLite's fixed-point exp and reciprocal).
-      const out = m.integer.type === 'uint8' ? new Uint8Array(q.data.length) : new Int8Array(q.data.length);
-      q8Softmax(out, q.data, { rows: 1, cols: q.data.length }, softmaxRequantization(q.scale, m.integer.softmax.beta, profileRounding(integer.profile, 'SOFTMAX')));
-      qProbabilities = { data: out, ...m.integer.softmax.output };
-      probabilities = dequantized(qProbabilities);
-    } else probabilities = floatSoftmax(logits);
+    // The file's own SOFTMAX, in integer arithmetic, when it has one.
+    const qProbabilities = integerSoftmax(m.integer, q, q.data.length, integer.profile);
+    probabilities = qProbabilities ? dequantized(qProbabilities) : floatSoftmax(logits);
     quantized = { logits: q, probabilities: qProbabilities };
   } else {
     logits = forward(backend, m.plan, m.weights, tensor, shape).output.data;

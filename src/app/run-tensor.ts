@@ -15,10 +15,9 @@
 import type { Backend } from '../backend/backend.js';
 import type { ImportedModel } from '../io/tflite/import-graph.js';
 import { runIntegerNetwork, runNetwork } from '../model/network.js';
-import { profileRounding, type QTensor, type QuantParams } from '../model/integer.js';
+import { integerSoftmax, type QTensor, type QuantParams } from '../model/integer.js';
 import type { Tap } from '../model/runner.js';
 import type { IntegerExecution, ArithmeticRecord } from './arithmetic.js';
-import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { q8ArgmaxLastAxis } from '../../kernels/q8-argmax.js';
 import { q8Dequantize } from '../../kernels/q8-quantize.js';
 import { dtypeError, fmtShape, requireFiniteOutput, shapeError } from '../errors.js';
@@ -85,13 +84,8 @@ export function runTensor(model: TensorModelLike, backend: Backend, data: Tensor
       }
     } else {
       outputs.push(named('logits', out));
-      if (m.integer.softmax) {
-        const q = out.data;
-        const probabilities = want === 'uint8' ? new Uint8Array(q.data.length) : new Int8Array(q.data.length);
-        const k = out.shape[out.shape.length - 1]!;
-        q8Softmax(probabilities, q.data, { rows: q.data.length / k, cols: k }, softmaxRequantization(q.scale, m.integer.softmax.beta, profileRounding(integer.profile, 'SOFTMAX')));
-        outputs.push({ name: 'probabilities', data: probabilities, shape: out.shape, quantization: m.integer.softmax.output });
-      }
+      const probabilities = integerSoftmax(m.integer, out.data, out.shape[out.shape.length - 1]!, integer.profile);
+      if (probabilities) outputs.push(named('probabilities', { data: probabilities, shape: out.shape }));
     }
     return { arithmetic: { kind: 'integer', requantization: integer.profile }, outputs, taps: [...result.taps].map(([name, t]) => named(name, t)) };
   }

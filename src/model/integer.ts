@@ -26,6 +26,7 @@ import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
 import { q8Requantize } from '../../kernels/q8-quantize.js';
 import type { Q8Array } from '../../kernels/q8-check.js';
+import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { q8Range } from '../../kernels/q-requantize.js';
 import { unsupportedError } from '../errors.js';
@@ -230,6 +231,19 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
   };
 }
 
+/**
+ * The file's own SOFTMAX after the logits, in integer arithmetic (TFLite's fixed-point exp and
+ * reciprocal, kernels/q8-softmax.ts): logits [rows, K] → probabilities with the file's output
+ * quantization (uint8: scale 1/256, zero point 0). Null when the file has no SOFTMAX.
+ */
+export function integerSoftmax(net: IntegerNetwork, logits: QTensor, classes: number, profile: RequantizationProfile): QTensor | null {
+  if (!net.softmax) return null;
+  const out = allocQ8(net.type, logits.data.length);
+  const p = softmaxRequantization(logits.scale, net.softmax.beta, profileRounding(profile, 'SOFTMAX'));
+  q8Softmax(out, logits.data, { rows: logits.data.length / classes, cols: classes }, p);
+  return { data: out, ...net.softmax.output };
+}
+
 /** The integer arithmetic for the runner (runWith): ordinary memory, blocks layer by layer. */
 export function integerArithmetic(q8: Q8Backend, net: IntegerNetwork, profile: RequantizationProfile): Arithmetic<QTensor> {
   const opsByBatch = new Map<number, NetworkOps<QTensor>>();
@@ -241,6 +255,7 @@ export function integerArithmetic(q8: Q8Backend, net: IntegerNetwork, profile: R
   return {
     name: 'integer',
     ops: opsFor,
+    length: (x) => x.data.length,
     block: (b: BlockPlan, x: QTensor, n: number, keep: (name: string, t: Tap<QTensor>) => void) => runBlockOps(opsFor(n), b, x, n, keep),
     within: (fn) => fn(false),
   };

@@ -276,6 +276,8 @@ export interface Arithmetic<T> {
   /** 'float' or 'integer' (recorded in results). */
   readonly name: string;
   ops(n: number): NetworkOps<T>;
+  /** Number of values of a tensor (the input check needs it before the batch size is known). */
+  length(x: T): number;
   /** Runs one backbone block; `keep` receives every intermediate result. */
   block(b: BlockPlan, x: T, n: number, keep: (name: string, t: Tap<T>) => void): T;
   /**
@@ -290,6 +292,7 @@ export function floatArithmetic(backend: Backend, weights: MobileNetV2Weights): 
   return {
     name: 'float',
     ops: (n) => floatOps(backend, weights, n),
+    length: (x) => x.length,
     block: (b, x, n, keep) => runBlock(backend, b, x, n, weights, keep),
     within: (fn) => withScope(backend, () => fn(inScope(backend))),
   };
@@ -314,8 +317,7 @@ export function runWith<P, R, T>(
   arithmetic: Arithmetic<T>, head: Head<P, R, T>, plan: P, input: Tap<T>, options: RunOptions = {},
 ): NetworkResult<R, T> {
   const backbone = head.backbone(plan);
-  const inputOps = arithmetic.ops(1);
-  const n = checkInput(backbone, { length: inputOps.length(input.data) }, input.shape);
+  const n = checkInput(backbone, { length: arithmetic.length(input.data) }, input.shape);
   const wanted = selectHeadTaps(head as Head<P, unknown, never>, plan, options.taps);
   const reads = new Set(head.reads?.(plan) ?? []);
   return arithmetic.within((scoped) => {
