@@ -381,9 +381,14 @@ export class Q8WasmBackend implements Q8Backend {
     this.kernels();
     const type = checkQ8AddArgs(out, a, b, length, p);
     const rounding = p.a.rounding;
+    // The scalar ADD applies entry 0 of each requantizer to every element: broadcast it to the 4 lanes.
+    const first = (rq: Requantizer): Requantizer | null => rq.multiplier.length < 1 || rq.shift.length < 1 || rq.scale.length < 1
+      ? null
+      : { rounding, multiplier: rq.multiplier.subarray(0, 1), shift: rq.shift.subarray(0, 1), scale: rq.scale.subarray(0, 1) };
+    const parts = [first(p.a), first(p.b), first(p.out)];
     const blocks = rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22
       ? null
-      : [requantBlock(p.a, rounding, 4, 4), requantBlock(p.b, rounding, 4, 4), requantBlock(p.out, rounding, 4, 4)];
+      : parts.map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
     if (blocks === null || blocks.some((r) => r === null) || length === 0) {
       q8Add(out, a, b, length, p);
       return;
