@@ -439,6 +439,17 @@ export function createWasmQ8Backend(options: Q8WasmOptions = {}): Q8WasmBackend 
  * An initialised integer backend: 'scalar' (the definition, one thread) or 'wasm-simd' (this file;
  * `threads` ≥ 1, bit-identical). Without shared memory (a browser page that is not cross-origin
  * isolated) 'wasm-simd' runs 1 thread and says so through the host's warning.
+ *
+ * @example
+ *   import { convRequantizer, quantizedActivationRange } from '../../kernels/q-requantize.js';
+ *   const q = {
+ *     inputZeroPoint: 128, filterZeroPoint: 120, output: quantizedActivationRange('uint8', 0.05, 0, 'relu6'),
+ *     requantizer: convRequantizer({ type: 'uint8', input: 0.02, output: 0.05, filter: [0.004] }, 'xnnpack-fp32'),
+ *   };
+ *   const b = await createQ8Backend('wasm-simd', { threads: 2 });
+ *   const out = new Uint8Array(4 * 8);
+ *   b.pointwiseConv(out, new Uint8Array(4 * 16).fill(200), new Uint8Array(8 * 16).fill(180), null, { pixels: 4, inC: 16, outC: 8 }, q);
+ *   b.dispose(); // out is 111 everywhere (72·60·16·0.0016 = 110.6), as createScalarQ8Backend() gives
  */
 export async function createQ8Backend(kind: Q8BackendKind, options: Q8WasmOptions & { warn?: (message: string) => void } = {}): Promise<Q8Backend> {
   const threads = options.threads ?? 1;
