@@ -278,6 +278,16 @@ describe('integer wasm-simd: errors and exotic parameters', () => {
     expectSameEverywhere(128, 'int8', (b, out) => b.depthwiseConv2d(out, xi, wi, Int32Array.from({ length: 8 }, () => -(2 ** 31) + 9 * 16384), { n: 1, channels: 8 }, g, qi));
   });
 
+  it('hand-built parameters outside the factories\' range (ADD requantizers with several entries, shift 31) give the scalar kernel\'s answer', () => {
+    const p = addRequantization({ a: 0.05, b: 0.07, output: 0.09 }, { a: 3, b: 250 }, { zeroPoint: 7, min: 0, max: 255 }, 'single-rounding');
+    const wide = (rq: Requantizer): Requantizer => ({ ...rq, multiplier: Int32Array.of(rq.multiplier[0]!, 1 << 30, 2 ** 31 - 1), shift: Int32Array.of(rq.shift[0]!, 3, -9), scale: Float32Array.of(rq.scale[0]!, 2, 3) });
+    const pw = { ...p, a: wide(p.a), b: wide(p.b), out: wide(p.out) };
+    const a = new Uint8Array(37).map((_, i) => (i * 71) % 256), b2 = new Uint8Array(37).map((_, i) => (i * 113) % 256);
+    expectSameEverywhere(37, 'uint8', (b, out) => b.add(out, a, b2, 37, pw));
+    const rq: Requantizer = { rounding: 'single-rounding', multiplier: Int32Array.of(1 << 30), shift: Int32Array.of(31), scale: Float32Array.of(1) };
+    expectSameEverywhere(128, 'uint8', (b, out) => b.depthwiseConv2d(out, x, w, null, { n: 1, channels: 8 }, g, { ...q(rq), filterZeroPoint: 0 }));
+  });
+
   it('createQ8Backend: scalar and wasm-simd by name; unknown kinds and threads > 1 on scalar are usage errors', async () => {
     expect((await createQ8Backend('scalar')).name).toBe('scalar');
     const b = await createQ8Backend('wasm-simd', { threads: 1 });

@@ -381,9 +381,14 @@ export class Q8WasmBackend implements Q8Backend {
     this.kernels();
     const type = checkQ8AddArgs(out, a, b, length, p);
     const rounding = p.a.rounding;
+    // The scalar ADD applies entry 0 of each requantizer to every element: broadcast it to the 4 lanes.
+    const first = (rq: Requantizer): Requantizer | null => rq.multiplier.length < 1 || rq.shift.length < 1 || rq.scale.length < 1
+      ? null
+      : { rounding, multiplier: rq.multiplier.subarray(0, 1), shift: rq.shift.subarray(0, 1), scale: rq.scale.subarray(0, 1) };
+    const parts = [first(p.a), first(p.b), first(p.out)];
     const blocks = rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22
       ? null
-      : [requantBlock(p.a, rounding, 4, 4), requantBlock(p.b, rounding, 4, 4), requantBlock(p.out, rounding, 4, 4)];
+      : parts.map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
     if (blocks === null || blocks.some((r) => r === null) || length === 0) {
       q8Add(out, a, b, length, p);
       return;
@@ -434,6 +439,17 @@ export function createWasmQ8Backend(options: Q8WasmOptions = {}): Q8WasmBackend 
  * An initialised integer backend: 'scalar' (the definition, one thread) or 'wasm-simd' (this file;
  * `threads` ≥ 1, bit-identical). Without shared memory (a browser page that is not cross-origin
  * isolated) 'wasm-simd' runs 1 thread and says so through the host's warning.
+ *
+ * @example
+ *   import { convRequantizer, quantizedActivationRange } from '../../kernels/q-requantize.js';
+ *   const q = {
+ *     inputZeroPoint: 128, filterZeroPoint: 120, output: quantizedActivationRange('uint8', 0.05, 0, 'relu6'),
+ *     requantizer: convRequantizer({ type: 'uint8', input: 0.02, output: 0.05, filter: [0.004] }, 'xnnpack-fp32'),
+ *   };
+ *   const b = await createQ8Backend('wasm-simd', { threads: 2 });
+ *   const out = new Uint8Array(4 * 8);
+ *   b.pointwiseConv(out, new Uint8Array(4 * 16).fill(200), new Uint8Array(8 * 16).fill(180), null, { pixels: 4, inC: 16, outC: 8 }, q);
+ *   b.dispose(); // out is 111 everywhere (72·60·16·0.0016 = 110.6), as createScalarQ8Backend() gives
  */
 export async function createQ8Backend(kind: Q8BackendKind, options: Q8WasmOptions & { warn?: (message: string) => void } = {}): Promise<Q8Backend> {
   const threads = options.threads ?? 1;
