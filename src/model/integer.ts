@@ -17,7 +17,7 @@ import { runBlockOps } from './runner.js';
 import type { Q8Backend } from '../backend/q8-backend.js';
 import { conv2dGeometry } from '../../kernels/geometry.js';
 import {
-  convRequantizer, fixedPointRequantizer, quantizedActivationRange, REQUANTIZATION_PROFILES,
+  convRequantizer, fixedPointRequantizer, q8Range, quantizedActivationRange, REQUANTIZATION_PROFILES,
   type QuantizedActivation, type Requantization, type RequantizationProfile, type RequantizedOp, type Requantizer,
 } from '../../kernels/q-requantize.js';
 import { addRequantization, type Q8AddParams } from '../../kernels/q8-add.js';
@@ -28,7 +28,6 @@ import { q8Requantize } from '../../kernels/q8-quantize.js';
 import type { Q8Array } from '../../kernels/q8-check.js';
 import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
-import { q8Range } from '../../kernels/q-requantize.js';
 import { unsupportedError } from '../errors.js';
 
 /** real = scale·(q − zeroPoint). */
@@ -87,9 +86,6 @@ export interface IntegerNetwork {
   /** Step (tap) name → index of the file's tensor that holds it (for comparing with the interpreter). */
   readonly tensors: ReadonlyMap<string, number>;
 }
-
-/** The one list of integer profiles: REQUANTIZATION_PROFILES' names. */
-export const INTEGER_PROFILES = Object.keys(REQUANTIZATION_PROFILES) as RequantizationProfile[];
 
 /** The requantization an operator uses under a profile (ops a profile leaves out use the reference). */
 export function profileRounding(profile: RequantizationProfile, op: RequantizedOp): Requantization {
