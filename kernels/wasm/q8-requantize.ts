@@ -23,7 +23,8 @@
  *                       for e ≥ 1 (half away from zero), r for e = 0.
  *   'single-rounding'   floor((acc·m + 2^(k−1)) / 2^k), low 32 bits.
  *   'xnnpack-fp32'      rint(clamp(f32(f32(acc)·scale), min − zo, max − zo)) + zo: f32x4 IEEE
- *                       arithmetic and f32x4.nearest (ties to even), exactly Math.fround's.
+ *                       arithmetic, exactly Math.fround's; rint (ties to even) by the 1.5·2²³
+ *                       addition (fp32ToInt), exact because the clamp keeps |v| ≤ 255.
  * Right shifts by a per-lane amount do not exist in SIMD128: when every channel shares one shift
  * (always for per-tensor uint8) `uniform` is that shift; otherwise (−1) each i64 lane is shifted
  * on its own.
@@ -32,6 +33,22 @@
 export const MODE_DOUBLE: i32 = 0; // 'tflite-reference'
 export const MODE_SINGLE: i32 = 1; // 'single-rounding'
 export const MODE_FP32: i32 = 2; // 'xnnpack-fp32'
+
+/** 1.5·2²³: adding it to |v| ≤ 2²² leaves rint(v) (ties to even) in the low mantissa bits. */
+const MAGIC: f32 = 12582912.0;
+const MAGIC_BITS: i32 = 0x4B400000;
+
+/**
+ * rint(v) + zo for lanes already clamped to the 8-bit range minus zo (|v| ≤ 255): v + 1.5·2²³
+ * lies in [2²³, 2²⁴), where the float32 spacing is 1, so the IEEE addition itself rounds v to the
+ * nearest integer, ties to even — exactly f32x4.nearest — and the bits of the sum are
+ * MAGIC_BITS + rint(v). Two instructions instead of nearest + trunc_sat (which V8 lowers to about
+ * ten on x64 to handle NaN and overflow, impossible here).
+ */
+// @ts-ignore: decorator
+@inline export function fp32ToInt(v: v128, zo: v128): v128 {
+  return i32x4.add(i32x4.sub(f32x4.add(v, f32x4.splat(MAGIC)), i32x4.splat(MAGIC_BITS)), zo);
+}
 
 /** Arithmetic right shift of each i64 lane by its own amount (i32 shifts at s, s + 4). */
 // @ts-ignore: decorator
@@ -53,7 +70,7 @@ export const MODE_FP32: i32 = 2; // 'xnnpack-fp32'
   if (mode == MODE_FP32) {
     let v = f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(rq + 3 * cp4 + cb));
     v = f32x4.pmin(f32x4.pmax(v, flo), fhi);
-    return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(v)), zo);
+    return fp32ToInt(v, zo);
   }
   const a = mode == MODE_DOUBLE ? i32x4.mul(acc, v128.load(rq + cp4 + cb)) : acc;
   const m = v128.load(rq + cb);

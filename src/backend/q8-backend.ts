@@ -31,6 +31,15 @@ export interface Q8Backend {
   pointwiseConv(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: PointwiseDims, q: Q8ConvParams): void;
   /** Residual ADD with its own scales (kernels/q8-add.ts); out may alias a or b. */
   add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void;
+  /**
+   * Optional zero-copy scope (backends that own their memory, e.g. WASM; as Backend.beginScope):
+   * between beginScope() and the matching endScope(), scratch(type, length) returns an 8-bit view
+   * into the backend's memory that ops read and write in place. Views are invalid after
+   * endScope(); callers copy what they keep.
+   */
+  beginScope?(): void;
+  scratch?(type: 'uint8' | 'int8', length: number): Q8Array;
+  endScope?(): void;
   /** Releases workers and memory; the backend is unusable afterwards. */
   dispose(): void;
 }

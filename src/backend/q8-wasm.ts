@@ -44,7 +44,7 @@ import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedM
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen', 'q8_pad_widen', 'q8_im2col', 'q8_add'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen', 'q8_pad_widen', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -62,7 +62,7 @@ export interface Q8WasmOptions {
 const ALIGN = 64;
 const SLACK = 16;
 const WEIGHTS_BASE = 1024;
-const INITIAL_PAGES = 64; // 4 MiB
+const INITIAL_PAGES = 256; // 16 MiB
 const WEIGHT_BUDGET_BYTES = 256 * 1024 * 1024;
 /** Requantization modes of kernels/wasm/q8-requantize.ts. */
 const MODE: Record<Requantization, number> = { 'tflite-reference': 0, 'single-rounding': 1, 'xnnpack-fp32': 2 };
@@ -138,14 +138,19 @@ function packGemm(w: Q8Array, bias: Int32Array | null, zw: number, outC: number,
   return new Uint8Array(buf);
 }
 
-/** Depthwise weights: bias [CP] int32, then [taps, CP] int16 w − zw (see kernels/wasm/q8-dwconv-c8.ts). */
+/**
+ * Depthwise weights: bias [CP] int32, then the taps in pairs, each pair [CP/8 groups][two vectors
+ * of 8 int16, the pair's two taps interleaved per channel], w − zw (see kernels/wasm/q8-dwconv-c8.ts).
+ */
 function packDepthwise(w: Q8Array, bias: Int32Array | null, zw: number, channels: number, taps: number, cp: number): Uint8Array {
-  const buf = new ArrayBuffer(4 * cp + 2 * taps * cp);
+  const pairs = Math.ceil(taps / 2);
+  const buf = new ArrayBuffer(4 * cp + 4 * cp * pairs);
   const i32 = new Int32Array(buf);
   const i16 = new Int16Array(buf);
   for (let c = 0; c < channels; c++) {
     i32[c] = bias === null ? 0 : bias[c]!;
-    for (let t = 0; t < taps; t++) i16[2 * cp + t * cp + c] = w[t * channels + c]! - zw;
+    const lane = 16 * (c >> 3) + 8 * ((c & 7) >> 2) + 2 * (c & 3); // int16 index inside a pair
+    for (let t = 0; t < taps; t++) i16[2 * cp + 2 * cp * (t >> 1) + lane + (t & 1)] = w[t * channels + c]! - zw;
   }
   return new Uint8Array(buf);
 }
@@ -157,19 +162,45 @@ interface PackedWeights {
   readonly epoch: number;
 }
 
+/** A requantization block in wasm memory (null: the parameters need the scalar kernel). */
+interface PlacedRequant {
+  readonly key: string;
+  readonly epoch: number;
+  readonly block: { readonly offset: number; readonly mode: number; readonly uniform: number } | null;
+}
+
+/** The ADD's three blocks in wasm memory (fixed-point), XNNPACK's integer parameters, or null (scalar kernel). */
+type PlacedAdd =
+  | { readonly kind: 'fixed'; readonly epoch: number; readonly a: RqPlaced; readonly b: RqPlaced; readonly out: RqPlaced }
+  | { readonly kind: 'xnnpack'; readonly epoch: number }
+  | { readonly kind: 'scalar'; readonly epoch: number };
+interface RqPlaced { readonly offset: number; readonly mode: number; readonly uniform: number }
+
 export class Q8WasmBackend implements Q8Backend {
   readonly name = 'wasm-simd';
   readonly threads: number;
   private readonly adaptive: boolean;
   private memory: WasmMemory | null = null;
+  /** Plain (non-shared) memory detaches its ArrayBuffer on grow, so it cannot hand out scratch() views. */
+  private sharedMemory = true;
   private k: Q8Exports | null = null;
   private pool: WorkerPool | null = null;
   private heapBuffer: ArrayBufferLike | null = null;
   private heapU8: Uint8Array = new Uint8Array(0);
+  private heapI32: Int32Array = new Int32Array(0);
   private weightTop = WEIGHTS_BASE;
-  private scratchTop = WEIGHTS_BASE;
+  private scratchTop = -1;
+  /** Room kept free above the weights when a scope opens (grows if a scope ever runs out of it). */
+  private weightReserve = 16 * 1024 * 1024;
+  private missedWeightBytes = 0;
+  private scopeBase = 0;
+  private scopeTop = 0;
+  private readonly scopes: number[] = []; // scopeTop at each open beginScope()
+  private readonly ownBuffers = new WeakSet<object>();
   private epoch = 0;
   private cache = new WeakMap<Q8Array, PackedWeights>();
+  private requants = new WeakMap<Requantizer, PlacedRequant>();
+  private addParams = new WeakMap<Q8AddParams, PlacedAdd>();
   private disposed = false;
 
   constructor(options: Q8WasmOptions = {}) {
@@ -192,6 +223,7 @@ export class Q8WasmBackend implements Q8Backend {
     }
     this.k = exports as unknown as Q8Exports;
     this.memory = memory;
+    this.sharedMemory = shared;
     if (this.threads > 1) {
       this.pool = await WorkerPool.start({ module, memory, workers: this.threads - 1, adaptive: this.adaptive, exportNames: Q8_KERNEL_NAMES });
     }
@@ -210,6 +242,10 @@ export class Q8WasmBackend implements Q8Backend {
     if (buf !== this.heapBuffer || this.heapU8.byteLength !== buf.byteLength) {
       this.heapBuffer = buf;
       this.heapU8 = new Uint8Array(buf);
+      this.heapI32 = new Int32Array(buf);
+      // After memory.grow the buffer is a new SharedArrayBuffer object over the same memory; views
+      // made earlier keep the old object, so every one of them counts as ours.
+      this.ownBuffers.add(buf);
     }
     return this.heapU8;
   }
@@ -222,47 +258,114 @@ export class Q8WasmBackend implements Q8Backend {
     return Math.ceil((bytes + SLACK) / ALIGN) * ALIGN;
   }
 
-  /** Per-call scratch of `bytes` bytes (contents undefined), above the weights. */
+  /** Starts a call: its scratch goes above the weights and any open scope, once it needs some. */
+  private beginScratch(): void {
+    this.scratchTop = -1;
+  }
+
+  /** Per-call scratch of `bytes` bytes (contents undefined), above the weights and any open scope. */
   private alloc(bytes: number): number {
+    if (this.scratchTop < 0) this.scratchTop = this.scopes.length > 0 ? this.scopeTop : this.weightTop;
     const offset = this.scratchTop;
     this.scratchTop = offset + Q8WasmBackend.span(bytes);
     this.ensure(this.scratchTop);
     return offset;
   }
 
-  /** Copies bytes (any typed array viewed as bytes) into fresh scratch; returns the offset. */
-  private put(a: Q8Array | Uint8Array): number {
-    const offset = this.alloc(a.byteLength);
-    this.heap().set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+  /**
+   * Byte offset of `a` when it views our memory (a scratch() tensor or a subarray of one), else null.
+   * It must lie inside the live scope region (see WasmSimdBackend.viewOffset).
+   */
+  private viewOffset(a: Q8Array | Uint8Array): number | null {
+    if (!this.ownBuffers.has(a.buffer)) return null;
+    const start = a.byteOffset;
+    if (this.scopes.length === 0 || start < this.scopeBase || start + a.byteLength > this.scopeTop) {
+      throw usageError('wasm-simd (integer): a scratch() tensor was used after its endScope() (its memory is reused by later tensors)');
+    }
+    return start;
+  }
+
+  /** Offset of `x` in wasm memory: in place for a scratch() view, else copied into per-call scratch. */
+  private input(x: Q8Array): number {
+    const own = this.viewOffset(x);
+    if (own !== null) return own;
+    const offset = this.alloc(x.byteLength);
+    this.heap().set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), offset);
     return offset;
+  }
+
+  /** Where a kernel should write `out`: in place for a scratch() view, else per-call scratch copied out afterwards. */
+  private target(out: Q8Array): number {
+    return this.viewOffset(out) ?? this.alloc(out.byteLength);
+  }
+
+  /** Copies the result at `offset` into `out`, unless the kernel already wrote into it. */
+  private output(out: Q8Array, offset: number): void {
+    if (this.ownBuffers.has(out.buffer) && out.byteOffset === offset) return;
+    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(this.heap().subarray(offset, offset + out.byteLength));
   }
 
   /** A descriptor of i32 words in scratch. */
   private descriptor(words: readonly number[]): number {
     const offset = this.alloc(4 * words.length);
-    new Int32Array(this.heap().buffer, offset, words.length).set(words);
+    this.heap();
+    this.heapI32.set(words, offset >> 2);
     return offset;
   }
 
-  /** Offset of the packed weights for `w` (packed and copied in on first use; cached by identity). */
-  private weights(w: Q8Array, bias: Int32Array | null, key: string, pack: () => Uint8Array): number {
-    const hit = this.cache.get(w);
-    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.epoch) return hit.offset;
+  /**
+   * Offset of `bytes` (packed once by `pack`) in the weight region: room below an open scope, else
+   * (the scope left too little) per-call scratch this time and more reserve at the next scope.
+   */
+  private place(pack: () => Uint8Array): { offset: number; cached: boolean } {
     const packed = pack();
     const bytes = Q8WasmBackend.span(packed.length);
-    if (this.weightTop + bytes > WEIGHT_BUDGET_BYTES) {
+    const limit = this.scopes.length > 0 ? this.scopeBase : WEIGHT_BUDGET_BYTES;
+    if (this.weightTop + bytes > limit) {
+      if (this.scopes.length > 0) {
+        this.missedWeightBytes += bytes;
+        const offset = this.alloc(packed.length);
+        this.heap().set(packed, offset);
+        return { offset, cached: false };
+      }
       // Drop every cached weight (re-packed on next use) rather than grow forever.
       this.epoch++;
       this.cache = new WeakMap();
+      this.requants = new WeakMap();
+      this.addParams = new WeakMap();
       this.weightTop = WEIGHTS_BASE;
     }
     const offset = this.weightTop;
     this.ensure(offset + bytes);
     this.heap().set(packed, offset);
     this.weightTop = offset + bytes;
-    this.scratchTop = this.weightTop;
-    this.cache.set(w, { key, bias, offset, epoch: this.epoch });
+    return { offset, cached: true };
+  }
+
+  /** Offset of the packed weights for `w` (packed and copied in on first use; cached by identity). */
+  private weights(w: Q8Array, bias: Int32Array | null, key: string, pack: () => Uint8Array): number {
+    const hit = this.cache.get(w);
+    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.epoch) return hit.offset;
+    const { offset, cached } = this.place(pack);
+    if (cached) this.cache.set(w, { key, bias, offset, epoch: this.epoch });
     return offset;
+  }
+
+  /** The requantization block of `rq` for `channels` (padded to `cp`) in wasm memory, cached by identity; null = scalar kernel. */
+  private requant(rq: Requantizer, rounding: Requantization, channels: number, cp: number): RqPlaced | null {
+    const key = `${rounding}:${channels}:${cp}`;
+    const hit = this.requants.get(rq);
+    if (hit !== undefined && hit.key === key && hit.epoch === this.epoch) return hit.block;
+    const block = requantBlock(rq, rounding, channels, cp);
+    let placed: RqPlaced | null = null;
+    let cached = true;
+    if (block !== null) {
+      const p = this.place(() => block.bytes);
+      placed = { offset: p.offset, mode: block.mode, uniform: block.uniform };
+      cached = p.cached;
+    }
+    if (cached) this.requants.set(rq, { key, epoch: this.epoch, block: placed });
+    return placed;
   }
 
   private run(name: Q8KernelName, total: number, align: number, desc: number, what: string): void {
@@ -274,8 +377,46 @@ export class Q8WasmBackend implements Q8Backend {
     this.pool.run(Q8_KERNEL_NAMES.indexOf(name), total, align, [desc], (s, e) => fn(s, e, desc), what);
   }
 
-  private output(out: Q8Array, offset: number): void {
-    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(this.heap().subarray(offset, offset + out.byteLength));
+  // ---------------------------------------------------------------------------------------------
+  // Zero-copy scopes (as WasmSimdBackend's: activations stay in wasm memory between ops)
+
+  /**
+   * Opens a scope: tensors from scratch() stay valid until the matching endScope(); ops given such
+   * tensors read and write them in place (no copy in or out). Scopes nest.
+   */
+  beginScope(): void {
+    this.kernels();
+    if (this.scopes.length === 0) {
+      // Weights that found no room during the last scope get room from now on (once).
+      this.weightReserve += Math.ceil(this.missedWeightBytes * 1.25);
+      this.missedWeightBytes = 0;
+      this.scopeBase = Math.ceil((this.weightTop + this.weightReserve) / ALIGN) * ALIGN;
+      this.scopeTop = this.scopeBase;
+    }
+    this.scopes.push(this.scopeTop);
+  }
+
+  /** A [length] uint8 or int8 tensor in wasm memory (contents undefined), valid until this scope ends. */
+  scratch(type: 'uint8' | 'int8', length: number): Q8Array {
+    this.kernels();
+    if (this.scopes.length === 0) throw usageError('wasm-simd (integer): scratch() needs an open beginScope()');
+    if (!Number.isInteger(length) || length < 1) throw usageError(`wasm-simd (integer): scratch length must be a positive integer, got ${length}`);
+    if (type !== 'uint8' && type !== 'int8') throw usageError(`wasm-simd (integer): scratch type must be 'uint8' or 'int8', got ${String(type)}`);
+    // On plain memory a later grow would detach the view: hand out an ordinary array (copied per op).
+    if (!this.sharedMemory) return type === 'uint8' ? new Uint8Array(length) : new Int8Array(length);
+    const offset = this.scopeTop;
+    const bytes = Q8WasmBackend.span(length);
+    this.ensure(offset + bytes);
+    this.scopeTop = offset + bytes;
+    this.heap();
+    return type === 'uint8' ? new Uint8Array(this.memory!.buffer, offset, length) : new Int8Array(this.memory!.buffer, offset, length);
+  }
+
+  /** Closes the innermost scope; its scratch() tensors must not be used afterwards. */
+  endScope(): void {
+    const top = this.scopes.pop();
+    if (top === undefined) throw usageError('wasm-simd (integer): endScope() without beginScope()');
+    this.scopeTop = top;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -288,7 +429,8 @@ export class Q8WasmBackend implements Q8Backend {
     checkLength(w, { OC: outC, KH: g.kH, KW: g.kW, IC: inC }, 'q8-conv2d: w');
     checkQ8ConvParams('q8-conv2d', { out, x, w }, bias, outC, q);
     const cp = 8 * Math.ceil(outC / 8);
-    const rq = requantBlock(q.requantizer, q.requantizer.rounding, outC, cp);
+    this.beginScratch();
+    const rq = this.requant(q.requantizer, q.requantizer.rounding, outC, cp);
     if (rq === null) {
       q8Conv2dNhwc(out, x, w, bias, dims, g, q);
       return;
@@ -297,9 +439,8 @@ export class Q8WasmBackend implements Q8Backend {
     const k = g.kH * g.kW * inC;
     const kp = k + (k & 1);
     const zw = q.filterZeroPoint;
-    this.scratchTop = this.weightTop;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${k}`, () => packGemm(w, bias, zw, outC, k, kp));
-    const xp = this.put(x);
+    const xp = this.input(x);
     const pixels = n * g.outH * g.outW;
     const cols = this.alloc(2 * pixels * kp);
     this.run('q8_im2col', n * g.outH, 1, this.descriptor([
@@ -315,7 +456,8 @@ export class Q8WasmBackend implements Q8Backend {
     checkMatmulArgs('q8-pwconv', out, x, w, bias, { name: 'P', count: pixels }, inC, outC, null);
     checkQ8ConvParams('q8-pwconv', { out, x, w }, bias, outC, q);
     const cp = 8 * Math.ceil(outC / 8);
-    const rq = requantBlock(q.requantizer, q.requantizer.rounding, outC, cp);
+    this.beginScratch();
+    const rq = this.requant(q.requantizer, q.requantizer.rounding, outC, cp);
     if (rq === null) {
       q8PwConvNhwc(out, x, w, bias, dims, q);
       return;
@@ -323,20 +465,18 @@ export class Q8WasmBackend implements Q8Backend {
     const signed = q8TypeOf(x) === 'int8' ? 1 : 0;
     const kp = inC + (inC & 1);
     const zw = q.filterZeroPoint;
-    this.scratchTop = this.weightTop;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${inC}`, () => packGemm(w, bias, zw, outC, inC, kp));
-    const xp = this.put(x);
+    const xp = this.input(x);
     const rows = this.alloc(2 * pixels * kp);
     this.run('q8_widen', pixels, 1, this.descriptor([rows, xp, inC, kp, q.inputZeroPoint, signed]), 'q8 pointwiseConv');
     this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, 'q8 pointwiseConv');
   }
 
-  private gemm(out: Q8Array, rows: number, wp: number, rq: RqBlock, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number, what: string): void {
-    const rqp = this.put(rq.bytes);
-    const yp = this.alloc(pixels * outC);
+  private gemm(out: Q8Array, rows: number, wp: number, rq: RqPlaced, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number, what: string): void {
+    const yp = this.target(out);
     const { zeroPoint, min, max } = q.output;
     // Split pixels in multiples of the 4-pixel tile.
-    this.run('q8_gemm_4x8', pixels, 4, this.descriptor([yp, rows, wp, rqp, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed]), what);
+    this.run('q8_gemm_4x8', pixels, 4, this.descriptor([yp, rows, wp, rq.offset, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed]), what);
     this.output(out, yp);
   }
 
@@ -349,7 +489,8 @@ export class Q8WasmBackend implements Q8Backend {
     // As the scalar kernel: TFLite's single-rounding build still rounds a uint8 depthwise conv twice.
     const rounding: Requantization = q.requantizer.rounding === 'single-rounding' && type === 'uint8' ? 'tflite-reference' : q.requantizer.rounding;
     const cp = 8 * Math.ceil(channels / 8);
-    const rq = requantBlock(q.requantizer, rounding, channels, cp);
+    this.beginScratch();
+    const rq = this.requant(q.requantizer, rounding, channels, cp);
     if (rq === null) {
       q8DwConv2dNhwc(out, x, w, bias, dims, g, q);
       return;
@@ -357,9 +498,8 @@ export class Q8WasmBackend implements Q8Backend {
     const signed = type === 'int8' ? 1 : 0;
     const taps = g.kH * g.kW;
     const zw = q.filterZeroPoint;
-    this.scratchTop = this.weightTop;
     const wp = this.weights(w, bias, `dw:${zw}:${taps}x${channels}`, () => packDepthwise(w, bias, zw, channels, taps, cp));
-    const xp = this.put(x);
+    const xp = this.input(x);
     // The padded int16 input holds exactly the rows and columns the outputs read.
     const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
     const wpad = (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilationW + 1;
@@ -367,43 +507,71 @@ export class Q8WasmBackend implements Q8Backend {
     this.run('q8_pad_widen', n * hp, 1, this.descriptor([
       padded, xp, g.inH, g.inW, channels, cp, hp, wpad, g.pad.top, g.pad.left, q.inputZeroPoint, signed,
     ]), 'q8 depthwiseConv2d');
-    const rqp = this.put(rq.bytes);
-    const yp = this.alloc(out.byteLength);
+    const yp = this.target(out);
     const { zeroPoint, min, max } = q.output;
     this.run('q8_dwconv_c8', n * g.outH, 1, this.descriptor([
-      yp, padded, wp, rqp, hp, wpad, cp, channels, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW,
+      yp, padded, wp, rq.offset, hp, wpad, cp, channels, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW,
       g.kH, g.kW, rq.mode, rq.uniform, zeroPoint, min, max, signed,
     ]), 'q8 depthwiseConv2d');
     this.output(out, yp);
   }
 
+  /** How the WASM kernels run these ADD parameters (placed once per parameter object). */
+  private placeAdd(p: Q8AddParams): PlacedAdd {
+    const hit = this.addParams.get(p);
+    if (hit !== undefined && hit.epoch === this.epoch) return hit;
+    let placed: PlacedAdd;
+    const rounding = p.a.rounding;
+    const x = p.xnnpack;
+    if (x) {
+      // Bounds under which the int32 kernel is exact (see kernels/wasm/q8-add.ts); else the scalar kernel.
+      const ok = [x.aMultiplier, x.bMultiplier].every((m) => Number.isInteger(m) && m >= 0 && m <= 2 ** 21) && Number.isInteger(x.shift) && x.shift >= 1 && x.shift <= 30;
+      placed = { kind: ok ? 'xnnpack' : 'scalar', epoch: this.epoch };
+    } else if (rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22) {
+      placed = { kind: 'scalar', epoch: this.epoch };
+    } else {
+      // The scalar ADD applies entry 0 of each requantizer to every element: broadcast it to the 4 lanes.
+      const first = (rq: Requantizer): Requantizer | null => rq.multiplier.length < 1 || rq.shift.length < 1 || rq.scale.length < 1
+        ? null
+        : { rounding, multiplier: rq.multiplier.subarray(0, 1), shift: rq.shift.subarray(0, 1), scale: rq.scale.subarray(0, 1) };
+      const blocks = [first(p.a), first(p.b), first(p.out)].map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
+      if (blocks.some((r) => r === null)) placed = { kind: 'scalar', epoch: this.epoch };
+      else {
+        const [a, b, o] = blocks.map((r) => ({ offset: this.place(() => r!.bytes).offset, mode: r!.mode, uniform: r!.uniform }));
+        placed = { kind: 'fixed', epoch: this.epoch, a: a!, b: b!, out: o! };
+      }
+    }
+    // A block placed in per-call scratch (no room below a scope) is not cached.
+    if (placed.kind !== 'fixed' || [placed.a, placed.b, placed.out].every((r) => r.offset < this.weightTop)) this.addParams.set(p, placed);
+    return placed;
+  }
+
   add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
     this.kernels();
     const type = checkQ8AddArgs(out, a, b, length, p);
-    const rounding = p.a.rounding;
-    // The scalar ADD applies entry 0 of each requantizer to every element: broadcast it to the 4 lanes.
-    const first = (rq: Requantizer): Requantizer | null => rq.multiplier.length < 1 || rq.shift.length < 1 || rq.scale.length < 1
-      ? null
-      : { rounding, multiplier: rq.multiplier.subarray(0, 1), shift: rq.shift.subarray(0, 1), scale: rq.scale.subarray(0, 1) };
-    const parts = [first(p.a), first(p.b), first(p.out)];
-    const blocks = rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22
-      ? null
-      : parts.map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
-    if (blocks === null || blocks.some((r) => r === null) || length === 0) {
+    this.beginScratch();
+    const placed = this.placeAdd(p);
+    if (placed.kind === 'scalar' || length === 0) {
       q8Add(out, a, b, length, p);
       return;
     }
-    const [ra, rb, ro] = blocks as RqBlock[];
-    this.scratchTop = this.weightTop;
-    const ap = this.put(a);
-    const bp = this.put(b);
-    const rqa = this.put(ra!.bytes), rqb = this.put(rb!.bytes), rqo = this.put(ro!.bytes);
-    const yp = this.alloc(length);
+    const ap = this.input(a);
+    const bp = this.input(b);
+    const yp = this.target(out);
     const { zeroPoint, min, max } = p.output;
-    this.run('q8_add', length, 4, this.descriptor([
-      yp, ap, bp, rqa, rqb, rqo, ra!.mode, ra!.uniform, rb!.uniform, ro!.uniform,
-      p.aZeroPoint, p.bZeroPoint, zeroPoint, min, max, type === 'int8' ? 1 : 0, p.leftShift,
-    ]), 'q8 add');
+    const signed = type === 'int8' ? 1 : 0;
+    if (placed.kind === 'xnnpack') {
+      const x = p.xnnpack!;
+      this.run('q8_add_xnnpack', length, 16, this.descriptor([
+        yp, ap, bp, x.aMultiplier, x.bMultiplier, x.shift, p.aZeroPoint, p.bZeroPoint, zeroPoint, min, max, signed,
+      ]), 'q8 add');
+    } else {
+      const { a: ra, b: rb, out: ro } = placed;
+      this.run('q8_add', length, 4, this.descriptor([
+        yp, ap, bp, ra.offset, rb.offset, ro.offset, ra.mode, ra.uniform, rb.uniform, ro.uniform,
+        p.aZeroPoint, p.bZeroPoint, zeroPoint, min, max, signed, p.leftShift,
+      ]), 'q8 add');
+    }
     this.output(out, yp);
   }
 
@@ -418,7 +586,10 @@ export class Q8WasmBackend implements Q8Backend {
     this.memory = null;
     this.heapBuffer = null;
     this.heapU8 = new Uint8Array(0);
+    this.heapI32 = new Int32Array(0);
     this.cache = new WeakMap();
+    this.requants = new WeakMap();
+    this.addParams = new WeakMap();
     const pool = this.pool;
     this.pool = null;
     if (pool !== null) await pool.dispose();

@@ -105,10 +105,12 @@ function allocQ8(type: 'uint8' | 'int8', length: number): Q8Array {
 
 /**
  * The per-op steps on 8-bit tensors for a batch of n. Requantizers are prepared once per layer and
- * kept for the life of the ops object.
+ * kept for the life of the ops object. While `scoped()` says so, layer outputs are the backend's
+ * zero-copy scratch() views (Q8Backend.beginScope), so its ops run in place.
  */
-export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profile: RequantizationProfile): NetworkOps<QTensor> {
+export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profile: RequantizationProfile, scoped: () => boolean = () => false): NetworkOps<QTensor> {
   const type = net.type;
+  const alloc = (length: number): Q8Array => (scoped() && q8.scratch ? q8.scratch(type, length) : allocQ8(type, length));
   const convParams = new Map<string, Q8ConvParams>();
   const addParams = new Map<string, Q8AddParams>();
   const missing = (what: string, name: string): Error =>
@@ -117,7 +119,7 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
   const requantizeIfAsked = (name: string, t: QTensor): QTensor => {
     const to = net.requantize.get(name);
     if (!to || sameQuant(to, t)) return t;
-    const out = allocQ8(type, t.data.length);
+    const out = alloc(t.data.length);
     const rounding = profileRounding(profile, 'REQUANTIZE');
     const rq: Requantizer = rounding === 'xnnpack-fp32'
       ? { rounding, multiplier: Int32Array.of(0), shift: Int32Array.of(0), scale: Float32Array.of(Math.fround(Math.fround(t.scale) / Math.fround(to.scale))) }
@@ -152,7 +154,7 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
       if (!ic) throw missing('conv weights', c.name);
       checkInputQuant(c.name, x, ic.input);
       const g = c.geometry;
-      const out = allocQ8(type, n * g.outH * g.outW * c.outC);
+      const out = alloc(n * g.outH * g.outW * c.outC);
       const q = convQ(c.name, ic, activationOf(c), c.outC);
       switch (c.kind) {
         case 'conv':
@@ -178,14 +180,14 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
         );
         addParams.set(name, p);
       }
-      const out = allocQ8(type, a.data.length);
+      const out = alloc(a.data.length);
       q8.add(out, a.data, b.data, a.data.length, p);
       return requantizeIfAsked(name, { data: out, ...o });
     },
     globalAvgPool: (x, dims, name) => {
       const pool = net.pools.get(name);
       if (!pool) throw missing('pooling quantization', name);
-      const out = allocQ8(type, dims.n * dims.c);
+      const out = alloc(dims.n * dims.c);
       if (pool.op === 'AVERAGE_POOL_2D') {
         checkInputQuant(name, x, pool.output); // AVERAGE_POOL_2D keeps its input's scale
         const g = conv2dGeometry({ inH: dims.h, inW: dims.w, kH: dims.h, kW: dims.w, stride: 1, padding: 'valid' });
@@ -201,19 +203,20 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
       const ic = net.convs.get(name);
       if (!ic) throw missing('classifier weights', name);
       checkInputQuant(name, x, ic.input);
-      const out = allocQ8(type, n * cls.classes);
+      const out = alloc(n * cls.classes);
       const q = convQ(name, ic, 'none', cls.classes);
       q8.pointwiseConv(out, x.data, ic.weight, ic.bias, { pixels: n, inC: cls.inC, outC: cls.classes }, q);
       return requantizeIfAsked(name, { data: out, ...ic.output });
     },
-    resizeBilinear: (x, dims, mode, name) => {
-      const out = allocQ8(type, dims.n * dims.outH * dims.outW * dims.c);
+    resizeBilinear: (x, dims, mode, name, owned) => {
+      const length = dims.n * dims.outH * dims.outW * dims.c;
+      const out = owned ? allocQ8(type, length) : alloc(length);
       q8ResizeBilinearNhwc(out, x.data, dims, mode, 'tflite-reference');
       return requantizeIfAsked(name, { data: out, scale: x.scale, zeroPoint: x.zeroPoint });
     },
     concatChannels: (parts, pixels, name) => {
       const o = net.outputs.get(name) ?? parts[0]!.data;
-      const out = allocQ8(type, pixels * parts.reduce((s, p) => s + p.channels, 0));
+      const out = alloc(pixels * parts.reduce((s, p) => s + p.channels, 0));
       q8ConcatChannelsNhwc(out, parts.map((p) => ({ data: p.data.data, channels: p.channels, scale: p.data.scale, zeroPoint: p.data.zeroPoint })), pixels, o);
       return requantizeIfAsked(name, { data: out, scale: o.scale, zeroPoint: o.zeroPoint });
     },
@@ -240,12 +243,16 @@ export function integerSoftmax(net: IntegerNetwork, logits: QTensor, classes: nu
   return { data: out, ...net.softmax.output };
 }
 
-/** The integer arithmetic for the runner (runWith): ordinary memory, blocks layer by layer. */
+/**
+ * The integer arithmetic for the runner (runWith): blocks layer by layer, in the backend's zero-copy
+ * scope when it has one (activations stay in its memory), else in ordinary memory.
+ */
 export function integerArithmetic(q8: Q8Backend, net: IntegerNetwork, profile: RequantizationProfile): Arithmetic<QTensor> {
   const opsByBatch = new Map<number, NetworkOps<QTensor>>();
+  let depth = 0; // open scopes of this arithmetic
   const opsFor = (n: number): NetworkOps<QTensor> => {
     let ops = opsByBatch.get(n);
-    if (!ops) opsByBatch.set(n, (ops = integerOps(q8, net, n, profile)));
+    if (!ops) opsByBatch.set(n, (ops = integerOps(q8, net, n, profile, () => depth > 0)));
     return ops;
   };
   return {
@@ -253,6 +260,16 @@ export function integerArithmetic(q8: Q8Backend, net: IntegerNetwork, profile: R
     ops: opsFor,
     length: (x) => x.data.length,
     block: (b: BlockPlan, x: QTensor, n: number, keep: (name: string, t: Tap<QTensor>) => void) => runBlockOps(opsFor(n), b, x, n, keep),
-    within: (fn) => fn(false),
+    within: (fn) => {
+      if (!q8.beginScope || !q8.endScope || !q8.scratch) return fn(false);
+      q8.beginScope();
+      depth++;
+      try {
+        return fn(true);
+      } finally {
+        depth--;
+        q8.endScope();
+      }
+    },
   };
 }
