@@ -103,6 +103,16 @@ function allocQ8(type: 'uint8' | 'int8', length: number): Q8Array {
   return type === 'uint8' ? new Uint8Array(length) : new Int8Array(length);
 }
 
+/** Prepared layer parameters by network, then by kind and profile (see integerOps). */
+const preparedParams = new WeakMap<IntegerNetwork, Map<string, Map<string, Q8ConvParams | Q8AddParams>>>();
+function paramsFor(net: IntegerNetwork, key: string): Map<string, Q8ConvParams | Q8AddParams> {
+  let byKey = preparedParams.get(net);
+  if (!byKey) preparedParams.set(net, (byKey = new Map()));
+  let m = byKey.get(key);
+  if (!m) byKey.set(key, (m = new Map()));
+  return m;
+}
+
 /**
  * The per-op steps on 8-bit tensors for a batch of n. Requantizers are prepared once per layer and
  * kept for the life of the ops object. While `scoped()` says so, layer outputs are the backend's
@@ -111,8 +121,10 @@ function allocQ8(type: 'uint8' | 'int8', length: number): Q8Array {
 export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profile: RequantizationProfile, scoped: () => boolean = () => false): NetworkOps<QTensor> {
   const type = net.type;
   const alloc = (length: number): Q8Array => (scoped() && q8.scratch ? q8.scratch(type, length) : allocQ8(type, length));
-  const convParams = new Map<string, Q8ConvParams>();
-  const addParams = new Map<string, Q8AddParams>();
+  // Per network and profile, not per ops object: a run's ops are rebuilt each call, and a fast
+  // backend caches its prepared requantization by the identity of these objects.
+  const convParams = paramsFor(net, `conv:${profile}`) as Map<string, Q8ConvParams>;
+  const addParams = paramsFor(net, `add:${profile}`) as Map<string, Q8AddParams>;
   const missing = (what: string, name: string): Error =>
     unsupportedError(`the quantized model has no ${what} for step '${name}' (the integer path needs every layer's quantization)`);
 
@@ -172,13 +184,14 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
     add: (a, b, name) => {
       const o = net.adds.get(name);
       if (!o) throw missing('ADD quantization', name);
-      let p = addParams.get(name);
+      const key = `${name}:${a.scale}:${a.zeroPoint}:${b.scale}:${b.zeroPoint}`;
+      let p = addParams.get(key);
       if (!p) {
         p = addRequantization(
           { a: a.scale, b: b.scale, output: o.scale }, { a: a.zeroPoint, b: b.zeroPoint },
           quantizedActivationRange(type, o.scale, o.zeroPoint, 'none'), profileRounding(profile, 'ADD'),
         );
-        addParams.set(name, p);
+        addParams.set(key, p);
       }
       const out = alloc(a.data.length);
       q8.add(out, a.data, b.data, a.data.length, p);
