@@ -4,130 +4,190 @@
  * "depthwise 3×3" of every inverted residual block (stride 1 or 2; DeepLab's atrous rates as
  * dilation). Twin of kernels/q8-dwconv2d-nhwc.ts, bit for bit.
  *
- *   y   [N, OH, OW, C]   uint8/int8
- *   xp  [N, HP, WP, CP]  int16 x − zx with the padding as explicit zeros (q8_pad_widen), so output
- *                        (oy, ox) reads padded row oy·SH + kh·DH, column ox·SW + kw·DW: no tests
- *   wp  [bias i32 × CP], then the taps in pairs (taps t = i·KW + j, pair p = taps 2p and 2p+1; an
+ *   y   [N, OH, OW, C]  uint8/int8
+ *   x   [N, H, W, C]    uint8/int8, read in place (no staging copy)
+ *   wp  [bias' i32 × CP], then the taps in pairs (taps t = i·KW + j, pair p = taps 2p and 2p+1; an
  *       odd last tap pairs with a zero weight): pair p, channel group g at 4·CP·p + 32·g bytes,
  *       two vectors of 8 int16, [w'(2p, c) w'(2p+1, c)] for c = 8g … 8g+3, then 8g+4 … 8g+7,
  *       w' = w − zw (CP = C rounded up to 8, zero channels)
+ *   zr  a row of W·C + CP bytes all equal to zx: what a tap in the padding reads
  *   rq  requantization block for CP channels (q8-requantize.ts)
  *
- * 8 channels per step, two taps per multiply: the x' vectors of a tap pair (8 channels each) are
- * interleaved lane by lane (one shuffle per half) and i32x4.dot_i16x8_s multiplies them with the
- * interleaved weights and adds the two taps' products per channel: 4 channels × 2 taps per
- * instruction, the densest integer multiply SIMD128 has (|w'|, |x'| ≤ 255: no overflow before
- * the int32 accumulator, which wraps; order-free modulo 2³², see q8-gemm-4x8.ts). The odd last
- * tap is interleaved with itself against a zero weight. For 3×3 the ten weight vectors of a
- * channel group stay in registers while the output row is swept; other sizes run the generic
- * pair loop.
+ * The input zero point is folded into the bias: bias' = bias − zx·Σₜ w'(t, c), so
+ *   acc = bias' + Σₜ x·w' = bias + Σₜ (x − zx)·w'    (int32, modulo 2³² on both sides),
+ * and a tap in the padding reads zx from `zr`, contributing (zx − zx)·w' = 0 — exactly the scalar
+ * kernel's skipping it. The int32 accumulator wraps; sums modulo 2³² do not depend on their order
+ * (see q8-gemm-4x8.ts), so any pairing, tiling or thread split gives the scalar kernel's int32.
+ *
+ * Two taps per multiply: 8 channels of a tap pair, widened to int16 on load, are interleaved lane
+ * by lane (one shuffle per half) and i32x4.dot_i16x8_s multiplies them with the interleaved
+ * weights and adds the two taps' products per channel — 4 channels × 2 taps per instruction, the
+ * densest integer multiply SIMD128 has (|w'| ≤ 255, |x| ≤ 255: no overflow before the int32
+ * accumulator). The odd last tap is interleaved with itself against a zero weight.
+ *
+ * Loop order: output pixel outer, channel groups inner, so the nine taps' channels are read
+ * contiguously (a row sweep per channel group would touch every cache line of three input rows
+ * once per group). Tap addresses are computed once per pixel (the padding's go to `zr`).
  *
  * Work item: one output row of the N·OH rows. Descriptor d (i32 words):
- *   y xp wp rq HP WP CP C OH OW SH SW DH DW KH KW mode uniform zo lo hi signed.
+ *   y x wp rq zr H W C CP OH OW SH SW DH DW KH KW PT PL mode uniform zo lo hi signed.
  */
-import { requant4, storeQ8x8 } from './q8-requantize';
+import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, packQ8x8, requant4, storeBytes, storeQ8x8 } from './q8-requantize';
 
-/** acc (4 channels) + the two taps' products of the interleaved half `half` (0: channels 0-3, 1: 4-7) of (va, vb). */
+/** acc (channels 0-3 of a group) + both taps' products: lanes 0-3 of va and vb interleaved. */
 // @ts-ignore: decorator
 @inline function pairLo(acc: v128, va: v128, vb: v128, w: v128): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 0, 8, 1, 9, 2, 10, 3, 11), w));
 }
 
+/** The same for channels 4-7 (lanes 4-7). */
 // @ts-ignore: decorator
 @inline function pairHi(acc: v128, va: v128, vb: v128, w: v128): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(v128.shuffle<i16>(va, vb, 4, 12, 5, 13, 6, 14, 7, 15), w));
 }
 
+/** 8 channels at p widened to int16. */
+// @ts-ignore: decorator
+@inline function load8(p: usize, signed: bool): v128 {
+  return signed ? v128.load8x8_s(p) : v128.load8x8_u(p);
+}
+
+/** Output bytes of channel group g of one pixel, 3×3 taps at t00 … t22 (+8g). */
+// @ts-ignore: decorator
+@inline function group3x3(
+  g: i32, wp: usize, taps: usize, cp4: usize,
+  t00: usize, t01: usize, t02: usize, t10: usize, t11: usize, t12: usize, t20: usize, t21: usize, t22: usize,
+  rq: usize, mode: i32, uniform: i32, zo: v128, lo: v128, hi: v128, flo: v128, fhi: v128, signed: bool,
+): v128 {
+  const gb = <usize>g << 3;
+  const cb = <usize>g << 5;
+  const wg = taps + cb;
+  let va = load8(t00 + gb, signed), vb = load8(t01 + gb, signed);
+  let a0 = pairLo(v128.load(wp + cb), va, vb, v128.load(wg)), a1 = pairHi(v128.load(wp + cb, 16), va, vb, v128.load(wg, 16));
+  va = load8(t02 + gb, signed); vb = load8(t10 + gb, signed);
+  a0 = pairLo(a0, va, vb, v128.load(wg + cp4)); a1 = pairHi(a1, va, vb, v128.load(wg + cp4, 16));
+  va = load8(t11 + gb, signed); vb = load8(t12 + gb, signed);
+  a0 = pairLo(a0, va, vb, v128.load(wg + 2 * cp4)); a1 = pairHi(a1, va, vb, v128.load(wg + 2 * cp4, 16));
+  va = load8(t20 + gb, signed); vb = load8(t21 + gb, signed);
+  a0 = pairLo(a0, va, vb, v128.load(wg + 3 * cp4)); a1 = pairHi(a1, va, vb, v128.load(wg + 3 * cp4, 16));
+  va = load8(t22 + gb, signed);
+  a0 = pairLo(a0, va, va, v128.load(wg + 4 * cp4)); a1 = pairHi(a1, va, va, v128.load(wg + 4 * cp4, 16));
+  return packQ8x8(requant4(a0, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(a1, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+}
+
 export function q8_dwconv_c8(r0: i32, r1: i32, d: usize): void {
+  // One copy of the loops per (8-bit type X, requantization mode M) — separate functions, so the
+  // constant type and mode remove every branch on them from the inner loops (V8 does not unswitch
+  // loops; inlined copies would be folded back into one by the optimizer).
+  const mode = load<i32>(d, 76);
+  if (load<i32>(d, 96) != 0) {
+    if (mode == MODE_FP32) dwRows<i8, f32>(r0, r1, d);
+    else if (mode == MODE_DOUBLE) dwRows<i8, i64>(r0, r1, d);
+    else dwRows<i8, u64>(r0, r1, d);
+  } else {
+    if (mode == MODE_FP32) dwRows<u8, f32>(r0, r1, d);
+    else if (mode == MODE_DOUBLE) dwRows<u8, i64>(r0, r1, d);
+    else dwRows<u8, u64>(r0, r1, d);
+  }
+}
+
+/** The kernel for 8-bit type X (i8 or u8) and requantization mode M (f32: MODE_FP32, i64: MODE_DOUBLE, u64: MODE_SINGLE). */
+function dwRows<X, M>(r0: i32, r1: i32, d: usize): void {
+  const signed = isSigned<X>();
+  const mode = isFloat<M>() ? MODE_FP32 : isSigned<M>() ? MODE_DOUBLE : MODE_SINGLE;
   const y = <usize>load<i32>(d);
-  const xp = <usize>load<i32>(d, 4);
+  const x = <usize>load<i32>(d, 4);
   const wp = <usize>load<i32>(d, 8);
   const rq = <usize>load<i32>(d, 12);
-  const hp = load<i32>(d, 16);
-  const wpad = load<i32>(d, 20);
-  const cp = load<i32>(d, 24);
+  const zr = <usize>load<i32>(d, 16);
+  const h = load<i32>(d, 20);
+  const w = load<i32>(d, 24);
   const c = load<i32>(d, 28);
-  const oh = load<i32>(d, 32);
-  const ow = load<i32>(d, 36);
-  const sh = load<i32>(d, 40);
-  const sw = load<i32>(d, 44);
-  const dh = load<i32>(d, 48);
-  const dw = load<i32>(d, 52);
-  const kh = load<i32>(d, 56);
-  const kw = load<i32>(d, 60);
-  const mode = load<i32>(d, 64);
-  const uniform = load<i32>(d, 68);
-  const zoI = load<i32>(d, 72);
-  const loI = load<i32>(d, 76);
-  const hiI = load<i32>(d, 80);
-  const signed = load<i32>(d, 84) != 0;
+  const cp = load<i32>(d, 32);
+  const oh = load<i32>(d, 36);
+  const ow = load<i32>(d, 40);
+  const sh = load<i32>(d, 44);
+  const sw = load<i32>(d, 48);
+  const dh = load<i32>(d, 52);
+  const dw = load<i32>(d, 56);
+  const kh = load<i32>(d, 60);
+  const kw = load<i32>(d, 64);
+  const pt = load<i32>(d, 68);
+  const pl = load<i32>(d, 72);
+  const uniform = load<i32>(d, 80);
+  const zoI = load<i32>(d, 84);
+  const loI = load<i32>(d, 88);
+  const hiI = load<i32>(d, 92);
   const zo = i32x4.splat(zoI);
   const lo = i32x4.splat(loI);
   const hi = i32x4.splat(hiI);
   const flo = f32x4.splat(<f32>(loI - zoI));
   const fhi = f32x4.splat(<f32>(hiI - zoI));
   const cp4 = <usize>cp << 2;
-  const pix = <usize>cp << 1;                   // bytes per padded pixel
-  const rowBytes = <usize>wpad * pix;
   const taps = wp + cp4;
-  const colStep = <usize>sw * pix;
-  const tapW = <usize>dw * pix;
-  const tapH = <usize>dh * rowBytes;
   const groups = cp >> 3;
+  const fullGroups = c >> 3;
+  const rowBytes = <usize>w * <usize>c;
   const yRow = <usize>ow * <usize>c;
+  const nTaps = kh * kw;
   for (let r = r0; r < r1; r++) {
     const n = r / oh;
     const oy = r - n * oh;
-    const x0 = xp + (<usize>(n * hp + oy * sh)) * rowBytes;
-    const yr = y + <usize>r * yRow;
-    for (let g = 0; g < groups; g++) {
-      const gb = <usize>g << 4;
-      const cb = <usize>g << 5;
-      const nOut = min(8, c - (g << 3));
-      const bias0 = v128.load(wp + cb);
-      const bias1 = v128.load(wp + cb, 16);
-      let px = x0 + gb;
-      let py = yr + (<usize>g << 3);
-      if (kh == 3 && kw == 3) {
-        const wg = taps + cb;
-        const w0l = v128.load(wg), w0h = v128.load(wg, 16);
-        const w1l = v128.load(wg + cp4), w1h = v128.load(wg + cp4, 16);
-        const w2l = v128.load(wg + 2 * cp4), w2h = v128.load(wg + 2 * cp4, 16);
-        const w3l = v128.load(wg + 3 * cp4), w3h = v128.load(wg + 3 * cp4, 16);
-        const w4l = v128.load(wg + 4 * cp4), w4h = v128.load(wg + 4 * cp4, 16);
-        for (let ox = 0; ox < ow; ox++, px += colStep, py += <usize>c) {
-          const q0 = px, q1 = px + tapH, q2 = q1 + tapH;
-          let va = v128.load(q0), vb = v128.load(q0 + tapW);
-          let a0 = pairLo(bias0, va, vb, w0l), a1 = pairHi(bias1, va, vb, w0h);
-          va = v128.load(q0 + 2 * tapW); vb = v128.load(q1);
-          a0 = pairLo(a0, va, vb, w1l); a1 = pairHi(a1, va, vb, w1h);
-          va = v128.load(q1 + tapW); vb = v128.load(q1 + 2 * tapW);
-          a0 = pairLo(a0, va, vb, w2l); a1 = pairHi(a1, va, vb, w2h);
-          va = v128.load(q2); vb = v128.load(q2 + tapW);
-          a0 = pairLo(a0, va, vb, w3l); a1 = pairHi(a1, va, vb, w3h);
-          va = v128.load(q2 + 2 * tapW);
-          a0 = pairLo(a0, va, va, w4l); a1 = pairHi(a1, va, va, w4h);
-          storeQ8x8(py, requant4(a0, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(a1, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+    const iy0 = oy * sh - pt;
+    const img = x + <usize>(n * h) * rowBytes;
+    let py = y + <usize>r * yRow;
+    if (kh == 3 && kw == 3) {
+      // Kernel rows in the padding read the zx row (every column of it is zx).
+      const iy1 = iy0 + dh, iy2 = iy1 + dh;
+      const row0 = iy0 >= 0 && iy0 < h ? img + <usize>iy0 * rowBytes : zr;
+      const row1 = iy1 >= 0 && iy1 < h ? img + <usize>iy1 * rowBytes : zr;
+      const row2 = iy2 >= 0 && iy2 < h ? img + <usize>iy2 * rowBytes : zr;
+      for (let ox = 0; ox < ow; ox++, py += <usize>c) {
+        const ix0 = ox * sw - pl, ix1 = ix0 + dw, ix2 = ix1 + dw;
+        let t00: usize, t01: usize, t02: usize, t10: usize, t11: usize, t12: usize, t20: usize, t21: usize, t22: usize;
+        if (ix0 >= 0 && ix2 < w) {
+          const c0 = <usize>ix0 * <usize>c, c1 = <usize>ix1 * <usize>c, c2 = <usize>ix2 * <usize>c;
+          t00 = row0 + c0; t01 = row0 + c1; t02 = row0 + c2;
+          t10 = row1 + c0; t11 = row1 + c1; t12 = row1 + c2;
+          t20 = row2 + c0; t21 = row2 + c1; t22 = row2 + c2;
+        } else {
+          const in0 = ix0 >= 0 && ix0 < w, in1 = ix1 >= 0 && ix1 < w, in2 = ix2 >= 0 && ix2 < w;
+          const c0 = <usize>ix0 * <usize>c, c1 = <usize>ix1 * <usize>c, c2 = <usize>ix2 * <usize>c;
+          t00 = in0 ? row0 + c0 : zr; t01 = in1 ? row0 + c1 : zr; t02 = in2 ? row0 + c2 : zr;
+          t10 = in0 ? row1 + c0 : zr; t11 = in1 ? row1 + c1 : zr; t12 = in2 ? row1 + c2 : zr;
+          t20 = in0 ? row2 + c0 : zr; t21 = in1 ? row2 + c1 : zr; t22 = in2 ? row2 + c2 : zr;
         }
-      } else {
-        const nTaps = kh * kw;
-        for (let ox = 0; ox < ow; ox++, px += colStep, py += <usize>c) {
-          let a0 = bias0, a1 = bias1;
+        // Full groups store 8 bytes; a last partial group (C not a multiple of 8) its valid ones.
+        let g = 0;
+        for (; g < fullGroups; g++) {
+          v128.store64_lane(py + (<usize>g << 3), group3x3(g, wp, taps, cp4, t00, t01, t02, t10, t11, t12, t20, t21, t22, rq, mode, uniform, zo, lo, hi, flo, fhi, signed), 0);
+        }
+        if (g < groups) storeBytes(py + (<usize>g << 3), group3x3(g, wp, taps, cp4, t00, t01, t02, t10, t11, t12, t20, t21, t22, rq, mode, uniform, zo, lo, hi, flo, fhi, signed), c - (g << 3));
+      }
+    } else {
+      for (let ox = 0; ox < ow; ox++, py += <usize>c) {
+        const ix0 = ox * sw - pl;
+        for (let g = 0; g < groups; g++) {
+          const gb = <usize>g << 3;
+          const cb = <usize>g << 5;
+          let a0 = v128.load(wp + cb), a1 = v128.load(wp + cb, 16);
           let wt = taps + cb;
           // (i, j) of the pair's first tap; the second is the next in row-major order.
           let i = 0, j = 0;
           for (let t = 0; t < nTaps; t += 2, wt += cp4) {
-            const va = v128.load(px + <usize>i * tapH + <usize>j * tapW);
+            let iy = iy0 + i * dh, ix = ix0 + j * dw;
+            const va = load8((iy >= 0 && iy < h && ix >= 0 && ix < w ? img + <usize>iy * rowBytes + <usize>ix * <usize>c : zr) + gb, signed);
             if (++j == kw) { j = 0; i++; }
             let vb = va;
             if (t + 1 < nTaps) {
-              vb = v128.load(px + <usize>i * tapH + <usize>j * tapW);
+              iy = iy0 + i * dh; ix = ix0 + j * dw;
+              vb = load8((iy >= 0 && iy < h && ix >= 0 && ix < w ? img + <usize>iy * rowBytes + <usize>ix * <usize>c : zr) + gb, signed);
               if (++j == kw) { j = 0; i++; }
             }
             a0 = pairLo(a0, va, vb, v128.load(wt));
             a1 = pairHi(a1, va, vb, v128.load(wt, 16));
           }
-          storeQ8x8(py, requant4(a0, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(a1, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
+          storeQ8x8(py + gb, requant4(a0, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(a1, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), min(8, c - (g << 3)), signed);
         }
       }
     }

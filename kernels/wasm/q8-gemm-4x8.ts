@@ -24,23 +24,40 @@
  *
  * Descriptor d (i32 words): y x wp rq KP OC mode uniform zo lo hi signed.
  */
-import { requant4, storeQ8x8 } from './q8-requantize';
+import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, requant4, storeQ8x8 } from './q8-requantize';
 
 const PIXEL_BLOCK: i32 = 32;
 
 export function q8_gemm_4x8(p0: i32, p1: i32, d: usize): void {
+  // One copy of the loops per (8-bit type X, requantization mode M) — separate functions, so the
+  // constant type and mode remove every branch on them from the inner loops (V8 does not unswitch
+  // loops; inlined copies would be folded back into one by the optimizer).
+  const mode = load<i32>(d, 24);
+  if (load<i32>(d, 44) != 0) {
+    if (mode == MODE_FP32) gemmRows<i8, f32>(p0, p1, d);
+    else if (mode == MODE_DOUBLE) gemmRows<i8, i64>(p0, p1, d);
+    else gemmRows<i8, u64>(p0, p1, d);
+  } else {
+    if (mode == MODE_FP32) gemmRows<u8, f32>(p0, p1, d);
+    else if (mode == MODE_DOUBLE) gemmRows<u8, i64>(p0, p1, d);
+    else gemmRows<u8, u64>(p0, p1, d);
+  }
+}
+
+/** The kernel for 8-bit type X (i8 or u8) and requantization mode M (f32: MODE_FP32, i64: MODE_DOUBLE, u64: MODE_SINGLE). */
+function gemmRows<X, M>(p0: i32, p1: i32, d: usize): void {
+  const signed = isSigned<X>();
+  const mode = isFloat<M>() ? MODE_FP32 : isSigned<M>() ? MODE_DOUBLE : MODE_SINGLE;
   const y = <usize>load<i32>(d);
   const x = <usize>load<i32>(d, 4);
   const wp = <usize>load<i32>(d, 8);
   const rq = <usize>load<i32>(d, 12);
   const kp = load<i32>(d, 16);
   const oc = load<i32>(d, 20);
-  const mode = load<i32>(d, 24);
   const uniform = load<i32>(d, 28);
   const zoI = load<i32>(d, 32);
   const loI = load<i32>(d, 36);
   const hiI = load<i32>(d, 40);
-  const signed = load<i32>(d, 44) != 0;
   const zo = i32x4.splat(zoI);
   const lo = i32x4.splat(loI);
   const hi = i32x4.splat(hiI);

@@ -101,6 +101,13 @@ const MAGIC_BITS: i32 = 0x4B400000;
   return i32x4.min_s(i32x4.max_s(i32x4.add(r, zo), lo), hi);
 }
 
+/** Narrows two vectors of in-range outputs (channels c … c+7) to 8 bytes (lanes 0-7 of the result). */
+// @ts-ignore: decorator
+@inline export function packQ8x8(r0: v128, r1: v128, signed: bool): v128 {
+  const h = i16x8.narrow_i32x4_s(r0, r1);
+  return signed ? i8x16.narrow_i16x8_s(h, h) : i8x16.narrow_i16x8_u(h, h);
+}
+
 /** Narrows two vectors of in-range outputs (channels c … c+7) to bytes and stores the first n (1..8). */
 // @ts-ignore: decorator
 @inline export function storeQ8x8(p: usize, r0: v128, r1: v128, n: i32, signed: bool): void {

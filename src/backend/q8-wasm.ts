@@ -44,7 +44,7 @@ import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedM
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen', 'q8_pad_widen', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -139,18 +139,24 @@ function packGemm(w: Q8Array, bias: Int32Array | null, zw: number, outC: number,
 }
 
 /**
- * Depthwise weights: bias [CP] int32, then the taps in pairs, each pair [CP/8 groups][two vectors
- * of 8 int16, the pair's two taps interleaved per channel], w − zw (see kernels/wasm/q8-dwconv-c8.ts).
+ * Depthwise weights: bias' [CP] int32 = bias − zx·Σₜ w', then the taps in pairs, each pair [CP/8
+ * groups][two vectors of 8 int16, the pair's two taps interleaved per channel], w' = w − zw (see
+ * kernels/wasm/q8-dwconv-c8.ts; int32 arithmetic wraps, as the accumulator does).
  */
-function packDepthwise(w: Q8Array, bias: Int32Array | null, zw: number, channels: number, taps: number, cp: number): Uint8Array {
+function packDepthwise(w: Q8Array, bias: Int32Array | null, zw: number, zx: number, channels: number, taps: number, cp: number): Uint8Array {
   const pairs = Math.ceil(taps / 2);
   const buf = new ArrayBuffer(4 * cp + 4 * cp * pairs);
   const i32 = new Int32Array(buf);
   const i16 = new Int16Array(buf);
   for (let c = 0; c < channels; c++) {
-    i32[c] = bias === null ? 0 : bias[c]!;
     const lane = 16 * (c >> 3) + 8 * ((c & 7) >> 2) + 2 * (c & 3); // int16 index inside a pair
-    for (let t = 0; t < taps; t++) i16[2 * cp + 2 * cp * (t >> 1) + lane + (t & 1)] = w[t * channels + c]! - zw;
+    let sum = 0;
+    for (let t = 0; t < taps; t++) {
+      const wq = w[t * channels + c]! - zw;
+      i16[2 * cp + 2 * cp * (t >> 1) + lane + (t & 1)] = wq;
+      sum += wq;
+    }
+    i32[c] = ((bias === null ? 0 : bias[c]!) - Math.imul(zx, sum)) | 0;
   }
   return new Uint8Array(buf);
 }
@@ -498,20 +504,18 @@ export class Q8WasmBackend implements Q8Backend {
     const signed = type === 'int8' ? 1 : 0;
     const taps = g.kH * g.kW;
     const zw = q.filterZeroPoint;
-    const wp = this.weights(w, bias, `dw:${zw}:${taps}x${channels}`, () => packDepthwise(w, bias, zw, channels, taps, cp));
+    const zx = q.inputZeroPoint;
+    const wp = this.weights(w, bias, `dw:${zw}:${zx}:${taps}x${channels}`, () => packDepthwise(w, bias, zw, zx, channels, taps, cp));
     const xp = this.input(x);
-    // The padded int16 input holds exactly the rows and columns the outputs read.
-    const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
-    const wpad = (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilationW + 1;
-    const padded = this.alloc(2 * n * hp * wpad * cp);
-    this.run('q8_pad_widen', n * hp, 1, this.descriptor([
-      padded, xp, g.inH, g.inW, channels, cp, hp, wpad, g.pad.top, g.pad.left, q.inputZeroPoint, signed,
-    ]), 'q8 depthwiseConv2d');
+    // What a tap in the padding reads: zx (kernel rows in the padding read it at any column).
+    const zrBytes = g.inW * channels + cp;
+    const zr = this.alloc(zrBytes);
+    this.heap().fill(zx & 255, zr, zr + zrBytes);
     const yp = this.target(out);
     const { zeroPoint, min, max } = q.output;
     this.run('q8_dwconv_c8', n * g.outH, 1, this.descriptor([
-      yp, padded, wp, rq.offset, hp, wpad, cp, channels, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW,
-      g.kH, g.kW, rq.mode, rq.uniform, zeroPoint, min, max, signed,
+      yp, xp, wp, rq.offset, zr, g.inH, g.inW, channels, cp, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW,
+      g.kH, g.kW, g.pad.top, g.pad.left, rq.mode, rq.uniform, zeroPoint, min, max, signed,
     ]), 'q8 depthwiseConv2d');
     this.output(out, yp);
   }
