@@ -6,7 +6,9 @@
  * and kernels/q8-conv2d-nhwc.ts, bit for bit.
  *
  *   y   [P, OC]  uint8/int8 outputs
- *   x   [P, KP]  int16 rows x − zx (KP = K rounded up to even, zero-padded; q8_widen / q8_im2col)
+ *   x   int16 x − zx, K rounded up to KP (even) with zeros, in the 4-pixel interleaved "X4" layout
+ *       of q8_widen4 / q8_im2col (q8-layout.ts): pixel group q = p / 4, k pair j at byte
+ *       (q·KP/2 + j)·16 + 4·(p mod 4)
  *   wp  packed weights, one block per 8 output channels (OC padded with zero channels):
  *         [bias i32 × 8] then for each pair of k (2j, 2j+1): two vectors of 8 int16,
  *         [w'(c,2j) w'(c,2j+1)] for c = 8b … 8b+3, then for c = 8b+4 … 8b+7, w' = w − zw
@@ -17,14 +19,16 @@
  * accumulator wraps modulo 2³² exactly like the scalar kernel's `| 0` — sums modulo 2³² do not
  * depend on their order, so any tiling and any thread split give the scalar kernel's int32.
  *
- * Micro-kernel: 4 pixels × 8 channels (8 accumulators), a pair of x values splatted per pixel and
- * two weight vectors per k pair; pixel remainders run a 1 × 8 tile, channel remainders compute the
- * zero-padded lanes and store only the valid ones. Pixel blocks of 32 rows outer, channel blocks
- * inner, so a block of x stays in cache while the weights stream past it.
+ * Micro-kernel: 4 pixels × 8 channels (8 accumulators), per k pair two weight vectors and one
+ * 4-byte splat per pixel at a constant offset (the X4 layout: no address arithmetic per pixel);
+ * a last partial 4-pixel tile computes its zero rows and stores only its pixels, a last partial
+ * channel block computes the zero-padded lanes and stores only the valid ones. Pixel blocks of 32
+ * rows outer, channel blocks inner, so a block of x stays in cache while the weights stream past.
+ * Work range: pixels, split in multiples of 4.
  *
  * Descriptor d (i32 words): y x wp rq KP OC mode uniform zo lo hi signed.
  */
-import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, requant4, storeQ8x8 } from './q8-requantize';
+import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, packQ8x8, requant4, storeBytes } from './q8-requantize';
 
 const PIXEL_BLOCK: i32 = 32;
 
@@ -46,8 +50,6 @@ export function q8_gemm_4x8(p0: i32, p1: i32, d: usize): void {
 
 /** The kernel for 8-bit type X (i8 or u8) and requantization mode M (f32: MODE_FP32, i64: MODE_DOUBLE, u64: MODE_SINGLE). */
 function gemmRows<X, M>(p0: i32, p1: i32, d: usize): void {
-  const signed = isSigned<X>();
-  const mode = isFloat<M>() ? MODE_FP32 : isSigned<M>() ? MODE_DOUBLE : MODE_SINGLE;
   const y = <usize>load<i32>(d);
   const x = <usize>load<i32>(d, 4);
   const wp = <usize>load<i32>(d, 8);
@@ -58,65 +60,81 @@ function gemmRows<X, M>(p0: i32, p1: i32, d: usize): void {
   const zoI = load<i32>(d, 32);
   const loI = load<i32>(d, 36);
   const hiI = load<i32>(d, 40);
+  const blocks = (oc + 7) >> 3;
+  const full = oc >> 3;
+  const bs = 32 + (<usize>kp << 4);    // bytes per weight block
+  for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
+    const pe = min(pb + PIXEL_BLOCK, p1);
+    let b = 0;
+    for (; b < full; b++) gemmBlock<X, M, u8>(y, x, wp + <usize>b * bs, rq, b, blocks, oc, kp, pb, pe, uniform, zoI, loI, hiI);
+    if (b < blocks) gemmBlock<X, M, u16>(y, x, wp + <usize>b * bs, rq, b, blocks, oc, kp, pb, pe, uniform, zoI, loI, hiI);
+  }
+}
+
+/**
+ * Channel block b (8 channels; F = u8: all 8 valid, u16: the last, partial block) for pixels
+ * [pb, pe) (pb a multiple of 4): 4-pixel tiles, the last one storing only its pixels < pe.
+ */
+function gemmBlock<X, M, F>(
+  y: usize, x: usize, wb: usize, rq: usize, b: i32, blocks: i32, oc: i32, kp: i32, pb: i32, pe: i32,
+  uniform: i32, zoI: i32, loI: i32, hiI: i32,
+): void {
+  const signed = isSigned<X>();
+  const mode = isFloat<M>() ? MODE_FP32 : isSigned<M>() ? MODE_DOUBLE : MODE_SINGLE;
+  const partial = sizeof<F>() == 2;
   const zo = i32x4.splat(zoI);
   const lo = i32x4.splat(loI);
   const hi = i32x4.splat(hiI);
   const flo = f32x4.splat(<f32>(loI - zoI));
   const fhi = f32x4.splat(<f32>(hiI - zoI));
-  const blocks = (oc + 7) >> 3;
   const cp4 = <usize>(blocks << 5);
-  const xs = <usize>kp << 1;           // bytes per x row
-  const ys = <usize>oc;                // bytes per y row
-  const bs = 32 + (<usize>kp << 4);    // bytes per weight block
-  const kEnd = <usize>kp << 1;
-  for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
-    const pe = min(pb + PIXEL_BLOCK, p1);
-    for (let b = 0; b < blocks; b++) {
-      const wb = wp + <usize>b * bs;
-      const cb = <usize>b << 5;
-      const nOut = min(8, oc - (b << 3));
-      const bias0 = v128.load(wb);
-      const bias1 = v128.load(wb, 16);
-      const wk0 = wb + 32;
-      const yb = y + (<usize>b << 3);
-      let p = pb;
-      for (; p + 4 <= pe; p += 4) {
-        const a0 = x + <usize>p * xs;
-        const a1 = a0 + xs;
-        const a2 = a1 + xs;
-        const a3 = a2 + xs;
-        let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
-        let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
-        let wk = wk0;
-        for (let k: usize = 0; k < kEnd; k += 4, wk += 32) {
-          const w0 = v128.load(wk);
-          const w1 = v128.load(wk, 16);
-          let xv = v128.load32_splat(a0 + k);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, w1));
-          xv = v128.load32_splat(a1 + k);
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(xv, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(xv, w1));
-          xv = v128.load32_splat(a2 + k);
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(xv, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(xv, w1));
-          xv = v128.load32_splat(a3 + k);
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(xv, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(xv, w1));
-        }
-        const o = yb + <usize>p * ys;
-        storeQ8x8(o, requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
-        storeQ8x8(o + ys, requant4(c10, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c11, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
-        storeQ8x8(o + 2 * ys, requant4(c20, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c21, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
-        storeQ8x8(o + 3 * ys, requant4(c30, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c31, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
-      }
-      for (; p < pe; p++) {
-        const a0 = x + <usize>p * xs;
-        let c00 = bias0, c01 = bias1;
-        let wk = wk0;
-        for (let k: usize = 0; k < kEnd; k += 4, wk += 32) {
-          const xv = v128.load32_splat(a0 + k);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, v128.load(wk)));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, v128.load(wk, 16)));
-        }
-        storeQ8x8(yb + <usize>p * ys, requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), nOut, signed);
-      }
+  const cb = <usize>b << 5;
+  const nOut = oc - (b << 3);
+  const ys = <usize>oc;                  // bytes per y row
+  const gs = <usize>kp << 3;             // bytes per group of 4 x rows
+  const pairs = kp >> 1;
+  const bias0 = v128.load(wb);
+  const bias1 = v128.load(wb, 16);
+  const wk0 = wb + 32;
+  const yb = y + (<usize>b << 3);
+  for (let p = pb; p < pe; p += 4) {
+    let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
+    let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+    let xq = x + <usize>(p >> 2) * gs;
+    let wk = wk0;
+    for (let j = 0; j < pairs; j++, xq += 16, wk += 32) {
+      const w0 = v128.load(wk), w1 = v128.load(wk, 16);
+      let xv = v128.load32_splat(xq);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, w1));
+      xv = v128.load32_splat(xq, 4);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(xv, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(xv, w1));
+      xv = v128.load32_splat(xq, 8);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(xv, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(xv, w1));
+      xv = v128.load32_splat(xq, 12);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(xv, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(xv, w1));
+    }
+    const o = yb + <usize>p * ys;
+    const r0 = packQ8x8(requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+    const r1 = packQ8x8(requant4(c10, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c11, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+    const r2 = packQ8x8(requant4(c20, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c21, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+    const r3 = packQ8x8(requant4(c30, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c31, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+    const rows = pe - p;
+    if (!partial && rows >= 4) {
+      v128.store64_lane(o, r0, 0);
+      v128.store64_lane(o + ys, r1, 0);
+      v128.store64_lane(o + 2 * ys, r2, 0);
+      v128.store64_lane(o + 3 * ys, r3, 0);
+    } else {
+      storeRow(o, r0, nOut);
+      if (rows > 1) storeRow(o + ys, r1, nOut);
+      if (rows > 2) storeRow(o + 2 * ys, r2, nOut);
+      if (rows > 3) storeRow(o + 3 * ys, r3, nOut);
     }
   }
+}
+
+/** Stores the first n (1..8, more = 8) bytes of a packed row. */
+function storeRow(p: usize, v: v128, n: i32): void {
+  if (n >= 8) v128.store64_lane(p, v, 0);
+  else storeBytes(p, v, n);
 }

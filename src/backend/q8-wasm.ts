@@ -44,7 +44,7 @@ import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedM
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -448,12 +448,15 @@ export class Q8WasmBackend implements Q8Backend {
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${k}`, () => packGemm(w, bias, zw, outC, k, kp));
     const xp = this.input(x);
     const pixels = n * g.outH * g.outW;
-    const cols = this.alloc(2 * pixels * kp);
-    this.run('q8_im2col', n * g.outH, 1, this.descriptor([
-      cols, xp, g.inH, g.inW, inC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW,
-      g.pad.top, g.pad.left, g.outH, g.outW, kp, q.inputZeroPoint, signed,
+    // im2col rows in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts).
+    const groups = Math.ceil(pixels / 4);
+    const rows = this.alloc(8 * groups * kp);
+    const plain = this.alloc(2 * pixels * kp);
+    this.run('q8_im2col', groups, 1, this.descriptor([
+      rows, xp, g.inH, g.inW, inC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW,
+      g.pad.top, g.pad.left, g.outH, g.outW, kp, q.inputZeroPoint, signed, plain, pixels,
     ]), 'q8 conv2d');
-    this.gemm(out, cols, wp, rq, pixels, kp, outC, q, signed, 'q8 conv2d');
+    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, 'q8 conv2d');
   }
 
   pointwiseConv(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: PointwiseDims, q: Q8ConvParams): void {
@@ -473,8 +476,10 @@ export class Q8WasmBackend implements Q8Backend {
     const zw = q.filterZeroPoint;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${inC}`, () => packGemm(w, bias, zw, outC, inC, kp));
     const xp = this.input(x);
-    const rows = this.alloc(2 * pixels * kp);
-    this.run('q8_widen', pixels, 1, this.descriptor([rows, xp, inC, kp, q.inputZeroPoint, signed]), 'q8 pointwiseConv');
+    // int16 x − zx in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts).
+    const groups = Math.ceil(pixels / 4);
+    const rows = this.alloc(8 * groups * kp);
+    this.run('q8_widen4', groups, 1, this.descriptor([rows, xp, pixels, inC, kp, q.inputZeroPoint, signed]), 'q8 pointwiseConv');
     this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, 'q8 pointwiseConv');
   }
 
