@@ -11,7 +11,12 @@
  * 2⁻³¹ flush up to left shifts, power-of-two scales for exact .5 ties) and raw (any multiplier in
  * [2³⁰, 2³¹) with any shift in [−31, 30] per channel: the shift limits, and per-lane shifts that
  * differ), biases up to the full int32 range (wrapping accumulators), extreme inputs. ADD: the
- * left-shift-20 parameters from addRequantization under both fixed-point conventions.
+ * left-shift-20 parameters from addRequantization under both fixed-point conventions, and
+ * XNNPACK's integer ADD ('xnnpack-fp32') on lengths around its 16-element step. Fixed larger
+ * cases: depthwise with dilation 2 and 4, stride 2 on odd sizes and channel counts that are not a
+ * multiple of 8; pointwise with a pixel count that is not a multiple of the 4-pixel tile; the
+ * zero-copy scope (ops in place on scratch() views, nesting, reuse, aliasing ADD, stale views,
+ * dispose).
  *
  * Case count per kernel kind: 150 by default (about 10 s for the file); Q8_WASM_CASES raises it
  * (1500 per kind passed, 0 differing values). Deterministic larger layers
@@ -202,6 +207,29 @@ describe('integer WASM SIMD kernels = scalar integer kernels, bit for bit, 1 and
       expectSameEverywhere(c.length, c.type, (b, out) => b.add(out, c.a, c.b, c.length, p));
     }), { numRuns: CASES });
   });
+
+  it(`add, 'xnnpack-fp32' (XNNPACK's integer ADD, q8_add_xnnpack): ${CASES} generated cases, lengths around its 16-byte step`, () => {
+    const addArb = fc.tuple(typeArb, fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 41, max: 700 })))
+      .chain(([type, length]) => fc.record({
+        za: zeroPointArb(type), zb: zeroPointArb(type), zo: zeroPointArb(type),
+        sa: scaleArb, ratio: fc.double({ min: -9, max: 9, noNaN: true }), log2Out: fc.double({ min: -10, max: 9, noNaN: true }),
+        a: dataArb(type, length), b: dataArb(type, length),
+      }).chain((r) => outputArb(type, 1, r.zo).map((output) => ({ type, length, output, ...r }))));
+    let ran = 0;
+    fc.assert(fc.property(addArb, (c) => {
+      const sb = Math.fround(c.sa * 2 ** c.ratio);
+      const so = Math.fround(Math.max(c.sa, sb) * 2 ** c.log2Out);
+      let p: ReturnType<typeof addRequantization>;
+      try {
+        p = addRequantization({ a: c.sa, b: sb, output: so }, { a: c.za, b: c.zb }, c.output, 'xnnpack-fp32');
+      } catch {
+        return; // scale ratios XNNPACK rejects (the scalar kernel's own error; not a kernel case)
+      }
+      ran++;
+      expectSameEverywhere(c.length, c.type, (b, out) => b.add(out, c.a, c.b, c.length, p));
+    }), { numRuns: CASES });
+    expect(ran).toBeGreaterThan(CASES / 2);
+  });
 });
 
 // ---- MobileNetV2 layers: the workers take part ------------------------------------------------
@@ -236,15 +264,99 @@ describe('MobileNetV2 layer shapes on 2 threads (workers run chunks; same bits)'
       expectSameEverywhere(28 * 28 * 144, type, (b, out) => b.pointwiseConv(out, x, w, null, { pixels: 784, inC: 24, outC: 144 }, params(type, 144, rounding)));
       const xe = bytes(28 * 28 * 144, type);
       expectSameEverywhere(28 * 28 * 24, type, (b, out) => b.pointwiseConv(out, xe, w2, null, { pixels: 784, inC: 144, outC: 24 }, params(type, 24, rounding)));
-      if (rounding !== 'xnnpack-fp32') {
-        const [lo, hi] = q8Range(type);
-        const p = addRequantization({ a: 0.05, b: 0.07, output: 0.09 }, { a: lo + 10, b: hi - 20 }, { zeroPoint: lo + 5, min: lo, max: hi }, rounding);
-        const a = bytes(28 * 28 * 24, type), b2 = bytes(28 * 28 * 24, type);
-        expectSameEverywhere(a.length, type, (b, out) => b.add(out, a, b2, a.length, p));
+      const [lo, hi] = q8Range(type);
+      const p = addRequantization({ a: 0.05, b: 0.07, output: 0.09 }, { a: lo + 10, b: hi - 20 }, { zeroPoint: lo + 5, min: lo, max: hi }, rounding);
+      const a = bytes(28 * 28 * 24, type), b2 = bytes(28 * 28 * 24, type);
+      expectSameEverywhere(a.length, type, (b, out) => b.add(out, a, b2, a.length, p));
+      // Depthwise as DeepLab and odd shapes use it: dilation 2 and 4, stride 2 on odd sizes, channel
+      // counts that are not a multiple of 8 (the last, partial channel group), padding on every side.
+      for (const [h, w, c, stride, dilation] of [[33, 33, 320, 1, 2], [17, 17, 20, 1, 4], [15, 9, 36, 2, 1], [7, 7, 961, 1, 1]] as const) {
+        const g = conv2dGeometry({ inH: h, inW: w, kH: 3, kW: 3, stride, dilation, padding: 'tf-same' });
+        const x = bytes(h * w * c, type), w9 = bytes(9 * c, type);
+        expectSameEverywhere(g.outH * g.outW * c, type, (b, out) => b.depthwiseConv2d(out, x, w9, Int32Array.from({ length: c }, (_, i) => i * 131 - 7000), { n: 1, channels: c }, g, params(type, c, rounding)));
       }
+      // Pointwise with a pixel count that is not a multiple of the 4-pixel tile and a partial channel block.
+      const xo = bytes(7 * 11 * 40, type), wo = bytes(37 * 40, type);
+      expectSameEverywhere(77 * 37, type, (b, out) => b.pointwiseConv(out, xo, wo, null, { pixels: 77, inC: 40, outC: 37 }, params(type, 37, rounding)));
       expect(fast[1]!.backend.threadStats().workerChunks).toBeGreaterThan(before);
     }, 30_000);
   }
+});
+
+// ---- zero-copy scope ----------------------------------------------------------------------
+
+describe('integer wasm-simd zero-copy scope (beginScope / scratch / endScope)', () => {
+  const next = seededUniform(5);
+  const fill = (a: Q8Array, type: Q8Type): void => {
+    const [lo, hi] = q8Range(type);
+    for (let i = 0; i < a.length; i++) a[i] = lo + Math.floor(next() * (hi - lo + 1));
+  };
+  const q = (type: Q8Type, channels: number): Q8ConvParams => ({
+    inputZeroPoint: type === 'uint8' ? 9 : -9, filterZeroPoint: type === 'uint8' ? 120 : 0,
+    requantizer: convRequantizer({ type, input: 0.03, output: 0.05, filter: [0.01] }, 'xnnpack-fp32'),
+    output: quantizedActivationRange(type, 0.05, type === 'uint8' ? 3 : -100, 'relu6'),
+  });
+
+  for (const type of ['uint8', 'int8'] as const) {
+    it(`${type}: ops on scratch() views run in place and equal the scalar kernels on copies; scopes nest and reuse memory`, () => {
+      for (const { backend } of fast) {
+        const g = conv2dGeometry({ inH: 9, inW: 9, kH: 3, kW: 3, stride: 1, padding: 'tf-same' });
+        const w1 = new (ctorOf(type))(16 * 12), wd = new (ctorOf(type))(9 * 16), w2 = new (ctorOf(type))(12 * 16);
+        [w1, wd, w2].forEach((w) => fill(w, type));
+        const [lo, hi] = q8Range(type);
+        const pAdd = addRequantization({ a: 0.05, b: 0.05, output: 0.07 }, { a: 3, b: 3 }, { zeroPoint: lo + 2, min: lo, max: hi }, 'xnnpack-fp32');
+        const chain = (b: Q8Backend, alloc: (n: number) => Q8Array, x: Q8Array): Q8Array => {
+          const e = alloc(81 * 16), d = alloc(81 * 16), p = alloc(81 * 12), s = alloc(81 * 12);
+          b.pointwiseConv(e, x, w1, null, { pixels: 81, inC: 12, outC: 16 }, q(type, 16));
+          b.depthwiseConv2d(d, e, wd, null, { n: 1, channels: 16 }, g, q(type, 16));
+          b.pointwiseConv(p, d, w2, null, { pixels: 81, inC: 16, outC: 12 }, q(type, 12));
+          b.add(s, p, x, 81 * 12, pAdd);
+          b.add(p, p, s, 81 * 12, pAdd); // out aliasing an input
+          return p;
+        };
+        const input = new (ctorOf(type))(81 * 12);
+        fill(input, type);
+        const want = chain(scalar, (n) => new (ctorOf(type))(n), input).slice();
+        for (let round = 0; round < 2; round++) {
+          backend.beginScope();
+          const x = backend.scratch(type, input.length);
+          x.set(input);
+          backend.beginScope(); // a nested scope's tensors sit above the outer one's
+          const got = chain(backend, (n) => backend.scratch(type, n), x);
+          expect(got.buffer).not.toBe(input.buffer);
+          expect(Array.from(got)).toEqual(Array.from(want));
+          expect(Array.from(x)).toEqual(Array.from(input)); // the outer tensor survived the inner ones
+          backend.endScope();
+          backend.endScope();
+        }
+      }
+    });
+  }
+
+  it('a scratch() view used after its endScope() is a usage error; scratch() outside a scope too', () => {
+    const { backend } = fast[0]!;
+    expect(() => backend.scratch('uint8', 8)).toThrow(/needs an open beginScope/);
+    backend.beginScope();
+    const stale = backend.scratch('uint8', 64);
+    backend.endScope();
+    expect(() => backend.endScope()).toThrow(/endScope\(\) without beginScope/);
+    const rq = convRequantizer({ type: 'uint8', input: 0.1, output: 0.2, filter: [0.01] }, 'xnnpack-fp32');
+    const qq: Q8ConvParams = { inputZeroPoint: 0, filterZeroPoint: 0, requantizer: rq, output: { zeroPoint: 0, min: 0, max: 255 } };
+    expect(() => backend.pointwiseConv(new Uint8Array(64), stale, new Uint8Array(64), null, { pixels: 8, inC: 8, outC: 8 }, qq)).toThrow(/after its endScope/);
+    backend.beginScope();
+    expect(() => backend.scratch('uint8', 0)).toThrow(/positive integer/);
+    backend.endScope();
+  });
+
+  it('dispose() inside an open scope: the backend then refuses every op, scope calls included', async () => {
+    const b = new Q8WasmBackend({ threads: 1 });
+    await b.init();
+    b.beginScope();
+    b.scratch('int8', 100);
+    await b.disposeAsync();
+    expect(() => b.beginScope()).toThrow(/disposed/);
+    expect(() => b.scratch('int8', 8)).toThrow(/disposed/);
+  });
 });
 
 // ---- errors and the scalar hand-off --------------------------------------------------------
