@@ -5,7 +5,13 @@
  * shared machine). Before timing, each of our runs is checked against the interpreter's output
  * byte for byte (a differing row reads WRONG).
  *
- *   node dist/bench/integer.js [--reps N] [--models classifier,deeplab]
+ *   node dist/bench/integer.js [--reps N] [--rounds R] [--models classifier,deeplab] [--ops]
+ *
+ * --rounds R runs the whole sequence of processes R times and pools their samples (on a shared
+ * machine the load drifts; interleaving the runtimes spreads it over all of them). --ops adds, for
+ * our runs, the time per Q8Backend op kind: each op call's minimum over the reps, summed per kind
+ * ("rest" = the run's minimum minus the ops: pooling, softmax, the runner), measured in a separate
+ * pass after the timed one (the timers cost a little).
  *
  * Needs ../shared (or MOBILENETV2_MODELS) for the model files and images.
  */
@@ -28,7 +34,45 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const sharedDir = process.env.MOBILENETV2_SHARED ?? resolve(here, '..', '..', '..', 'shared');
 const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
 
-interface Row { model: ModelName; runtime: Runtime; ok: boolean; medianMs?: number; minMs?: number; identical?: boolean; error?: string }
+interface Row { model: ModelName; runtime: Runtime; ok: boolean; medianMs?: number; minMs?: number; identical?: boolean; error?: string; times?: number[]; ops?: Record<string, number> }
+
+const OP_KINDS = ['conv2d', 'depthwiseConv2d', 'pointwiseConv', 'add'] as const;
+
+/** Per op kind: each call's minimum over `reps` runs, summed; 'rest' = the run's minimum minus them. */
+function opKindTimes(q8: Record<string, unknown>, call: () => void, reps: number): Record<string, number> {
+  const mins: number[] = [];
+  const kinds: string[] = [];
+  let index = 0;
+  const originals = new Map<string, unknown>();
+  for (const op of OP_KINDS) {
+    const f = q8[op] as (...a: unknown[]) => void;
+    originals.set(op, f);
+    q8[op] = (...a: unknown[]): void => {
+      const t0 = performance.now();
+      f.apply(q8, a);
+      const dt = performance.now() - t0;
+      const i = index++;
+      kinds[i] = op;
+      mins[i] = Math.min(mins[i] ?? Infinity, dt);
+    };
+  }
+  let runMin = Infinity;
+  try {
+    for (let r = 0; r < reps; r++) {
+      index = 0;
+      const t0 = performance.now();
+      call();
+      runMin = Math.min(runMin, performance.now() - t0);
+    }
+  } finally {
+    for (const [op, f] of originals) q8[op] = f;
+  }
+  const out: Record<string, number> = {};
+  let sum = 0;
+  mins.forEach((ms, i) => { out[kinds[i]!] = (out[kinds[i]!] ?? 0) + ms; sum += ms; });
+  out.rest = runMin - sum;
+  return out;
+}
 
 async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Row> {
   const { file, image } = MODELS[model];
@@ -46,10 +90,11 @@ async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Ro
   for (let i = 0; i < 2; i++) call();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) { const t0 = performance.now(); call(); times.push(performance.now() - t0); }
+  const ops = runtime !== 'tflite' && process.argv.includes('--ops') && m.integer ? opKindTimes(m.integer.q8 as unknown as Record<string, unknown>, call, reps) : undefined;
   times.sort((a, b) => a - b);
   interpreter.dispose();
   m.dispose();
-  return { model, runtime, ok: true, medianMs: times[times.length >> 1]!, minMs: times[0]!, identical };
+  return { model, runtime, ok: true, medianMs: times[times.length >> 1]!, minMs: times[0]!, identical, times, ...(ops ? { ops } : {}) };
 }
 
 async function mainBench(): Promise<void> {
@@ -59,15 +104,26 @@ async function mainBench(): Promise<void> {
     return;
   }
   const reps = Number(arg('--reps') ?? 10);
+  const rounds = Math.max(1, Number(arg('--rounds') ?? 1));
   const models = (arg('--models')?.split(',') ?? Object.keys(MODELS)) as ModelName[];
+  const extra = process.argv.includes('--ops') ? ['--ops'] : [];
   const rows: Row[] = [];
-  for (const model of models) {
-    for (const runtime of RUNTIMES) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', model, '--runtime', runtime, '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('{'));
-      rows.push(line ? JSON.parse(line) as Row : { model, runtime, ok: false, error: (r.stderr ?? '').trim().split('\n').pop() ?? 'no output' });
-      const last = rows[rows.length - 1]!;
-      console.error(`${model} ${runtime}: ${last.ok ? `${last.medianMs!.toFixed(1)} ms median, ${last.minMs!.toFixed(1)} min${last.runtime === 'tflite' ? '' : last.identical ? ', output = interpreter' : ', WRONG'}` : last.error}`);
+  for (let round = 0; round < rounds; round++) {
+    for (const model of models) {
+      for (const runtime of RUNTIMES) {
+        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', model, '--runtime', runtime, '--reps', String(reps), ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+        const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('{'));
+        const got: Row = line ? JSON.parse(line) as Row : { model, runtime, ok: false, error: (r.stderr ?? '').trim().split('\n').pop() ?? 'no output' };
+        console.error(`${model} ${runtime}: ${got.ok ? `${got.medianMs!.toFixed(1)} ms median, ${got.minMs!.toFixed(1)} min${got.runtime === 'tflite' ? '' : got.identical ? ', output = interpreter' : ', WRONG'}` : got.error}`);
+        const prev = rows.find((x) => x.model === model && x.runtime === runtime);
+        if (!prev) { rows.push(got); continue; }
+        // Pool the rounds' samples; a failed or differing round marks the row.
+        if (!got.ok) { Object.assign(prev, { ok: false, error: got.error }); continue; }
+        if (!prev.ok) continue;
+        const times = [...prev.times!, ...got.times!].sort((a, b) => a - b);
+        const ops = prev.ops && got.ops ? Object.fromEntries(Object.keys(prev.ops).map((k) => [k, Math.min(prev.ops![k]!, got.ops![k] ?? Infinity)])) : prev.ops;
+        Object.assign(prev, { times, medianMs: times[times.length >> 1]!, minMs: times[0]!, identical: prev.identical === true && got.identical === true, ops });
+      }
     }
   }
   console.log('| model | runtime | median ms | min ms | ÷ interpreter (median) | output |');
@@ -76,6 +132,14 @@ async function mainBench(): Promise<void> {
     const ref = rows.find((x) => x.model === r.model && x.runtime === 'tflite');
     const ratio = r.ok && ref?.ok ? (r.medianMs! / ref.medianMs!).toFixed(2) : '–';
     console.log(`| ${r.model} | ${r.runtime} | ${r.ok ? r.medianMs!.toFixed(1) : r.error} | ${r.ok ? r.minMs!.toFixed(1) : ''} | ${ratio} | ${r.runtime === 'tflite' ? 'reference' : r.identical ? 'identical' : 'WRONG'} |`);
+  }
+  const withOps = rows.filter((r) => r.ok && r.ops);
+  if (withOps.length > 0) {
+    const kinds = [...OP_KINDS, 'rest'];
+    console.log('\nPer op kind (ms; each call\'s minimum over the reps, summed; rest = run minimum − ops):\n');
+    console.log(`| model | runtime | ${kinds.join(' | ')} |`);
+    console.log(`|---|---|${kinds.map(() => '---:').join('|')}|`);
+    for (const r of withOps) console.log(`| ${r.model} | ${r.runtime} | ${kinds.map((k) => (r.ops![k] ?? 0).toFixed(2)).join(' | ')} |`);
   }
 }
 
