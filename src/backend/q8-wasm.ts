@@ -7,21 +7,27 @@
  * accumulators are sums modulo 2³², whose value does not depend on order or tiling, and the
  * requantization is the scalar arithmetic done exactly (64-bit products, IEEE float32).
  *
- * Per call: the 8-bit input is staged as int16 x − zx (padding as explicit zeros; im2col rows for
- * the general conv), the kernel runs over output rows / pixels split between threads, and the
- * output is copied back. Weights (w − zw as int16, bias folded in) are packed once per weight
- * array and cached in wasm memory; they must not be mutated in place after their first use.
- * The requantization parameters (a few bytes per channel) are laid out per call.
+ * Per call: the pointwise / general conv stage their 8-bit input as int16 x − zx in a 4-pixel
+ * interleaved layout (im2col rows for the general conv), the depthwise conv reads it in place, and
+ * the kernel runs over output rows / pixels split between threads. Tensors handed out by scratch()
+ * inside beginScope()/endScope() live in wasm memory and are read and written in place (the
+ * integer runner keeps every activation there); ordinary arrays are copied in and out per call.
+ * Weights (w − zw as int16, bias folded in; for the depthwise conv also − zx·Σw) are packed once
+ * per weight array and the requantization blocks once per Requantizer (ADD parameters once per
+ * Q8AddParams), cached by identity in wasm memory; they must not be mutated in place afterwards.
  *
  * Arguments are checked exactly as the scalar kernels check them (same errors). Requantizers no
  * factory in kernels/q-requantize.ts produces — a multiplier of INT32_MIN (the one saturating
  * case of SaturatingRoundingDoublingHighMul), a shift outside [−31, 30], a non-finite float scale —
- * and ADD parameters other than one fixed-point convention with a left shift in [0, 22] run the
- * scalar kernel itself, so the answer is still the definition's.
+ * and ADD parameters other than one fixed-point convention with a left shift in [0, 22] or
+ * XNNPACK's integer ADD within its int32-exact range (multipliers ≤ 2²¹, shift in [1, 30];
+ * kernels/wasm/q8-add.ts) run the scalar kernel itself, so the answer is still the definition's.
  *
- * Memory: [1 KiB, weightTop) packed weights; above it, per-call scratch (inputs, staged int16
- * rows, parameter blocks, outputs), reused by the next call. Every buffer is 64-byte aligned
- * with ≥ 16 bytes of slack (the kernels' last vector may read past a row).
+ * Memory (as WasmSimdBackend's): [1 KiB, weightTop) packed weights and requantization blocks;
+ * [scopeBase, scopeTop) the open scopes' scratch() tensors (scopeBase leaves a reserve above the
+ * weights for weights first used inside a scope); above everything, per-call scratch (inputs
+ * copied in, staged int16 rows, descriptors, outputs), reused by the next call. Every buffer is
+ * 64-byte aligned with ≥ 16 bytes of slack (the kernels' last vector may read past a row).
  *
  * @example
  *   const b = await createQ8Backend('wasm-simd', { threads: 2 });
