@@ -12,7 +12,8 @@
  * [2³⁰, 2³¹) with any shift in [−31, 30] per channel: the shift limits, and per-lane shifts that
  * differ), biases up to the full int32 range (wrapping accumulators), extreme inputs. ADD: the
  * left-shift-20 parameters from addRequantization under both fixed-point conventions, and
- * XNNPACK's integer ADD ('xnnpack-fp32') on lengths around its 16-element step. Fixed larger
+ * XNNPACK's integer ADD ('xnnpack-fp32') on lengths around its 16-element step. RESIZE_BILINEAR:
+ * every coordinate mode, up- and downsampling, channel counts around its 4-lane step. Fixed larger
  * cases: depthwise with dilation 2 and 4, stride 2 on odd sizes and channel counts that are not a
  * multiple of 8; pointwise with a pixel count that is not a multiple of the 4-pixel tile; the
  * zero-copy scope (ops in place on scratch() views, nesting, reuse, aliasing ADD, stale views,
@@ -30,6 +31,7 @@ import {
 } from '../../kernels/q-requantize.js';
 import { addRequantization } from '../../kernels/q8-add.js';
 import { KernelArgumentError } from '../../kernels/check.js';
+import { RESIZE_COORDINATE_MODES, type ResizeCoordinateMode } from '../../kernels/f32-resize-nhwc.js';
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { createScalarQ8Backend, type Q8Array, type Q8Backend } from '../../src/backend/q8-backend.js';
 import { createQ8Backend, Q8WasmBackend } from '../../src/backend/q8-wasm.js';
@@ -230,6 +232,21 @@ describe('integer WASM SIMD kernels = scalar integer kernels, bit for bit, 1 and
     }), { numRuns: CASES });
     expect(ran).toBeGreaterThan(CASES / 2);
   });
+
+  it(`resizeBilinear: ${CASES} generated cases (uint8 on q8_resize_bilinear_u8, int8 on the scalar kernel), every coordinate mode`, () => {
+    const arb = fc.record({
+      type: typeArb, mode: fc.constantFrom<ResizeCoordinateMode>(...RESIZE_COORDINATE_MODES), n: fc.integer({ min: 1, max: 2 }),
+      inH: fc.integer({ min: 1, max: 9 }), inW: fc.integer({ min: 1, max: 9 }), c: fc.integer({ min: 1, max: 23 }),
+      outH: fc.integer({ min: 1, max: 20 }), outW: fc.integer({ min: 1, max: 20 }), seed: fc.integer(),
+    });
+    fc.assert(fc.property(arb, (r) => {
+      const next = seededUniform(r.seed);
+      const [lo, hi] = q8Range(r.type);
+      const x = ctorOf(r.type).from(Array.from({ length: r.n * r.inH * r.inW * r.c }, () => lo + Math.floor(next() * (hi - lo + 1))));
+      const dims = { n: r.n, inH: r.inH, inW: r.inW, c: r.c, outH: r.outH, outW: r.outW };
+      expectSameEverywhere(r.n * r.outH * r.outW * r.c, r.type, (b, out) => b.resizeBilinear(out, x, dims, r.mode, 'tflite-reference'));
+    }), { numRuns: CASES });
+  });
 });
 
 // ---- MobileNetV2 layers: the workers take part ------------------------------------------------
@@ -274,6 +291,11 @@ describe('MobileNetV2 layer shapes on 2 threads (workers run chunks; same bits)'
         const g = conv2dGeometry({ inH: h, inW: w, kH: 3, kW: 3, stride, dilation, padding: 'tf-same' });
         const x = bytes(h * w * c, type), w9 = bytes(9 * c, type);
         expectSameEverywhere(g.outH * g.outW * c, type, (b, out) => b.depthwiseConv2d(out, x, w9, Int32Array.from({ length: c }, (_, i) => i * 131 - 7000), { n: 1, channels: c }, g, params(type, c, rounding)));
+      }
+      // DeepLab's last step: the 65×65×21 logits up to 513×513 (half-pixel and align-corners).
+      const logits = bytes(65 * 65 * 21, type);
+      for (const mode of ['half-pixel', 'align-corners'] as const) {
+        expectSameEverywhere(513 * 513 * 21, type, (b, out) => b.resizeBilinear(out, logits, { n: 1, inH: 65, inW: 65, c: 21, outH: 513, outW: 513 }, mode, 'tflite-reference'));
       }
       // Pointwise with a pixel count that is not a multiple of the 4-pixel tile and a partial channel block.
       const xo = bytes(7 * 11 * 40, type), wo = bytes(37 * 40, type);

@@ -6,7 +6,8 @@
  * (WASM SIMD, worker pool) implements the same operations and must give bit-identical results for
  * every requantization convention and every thread count.
  *
- * Only the heavy operations are here (the convolutions and the residual ADD): pooling, resize,
+ * Only the heavy operations are here (the convolutions, the residual ADD, and the bilinear resize:
+ * Mobile DeepLabv3 upsamples its logits to the full input size, millions of values): pooling,
  * concatenation, softmax and argmax are cheap and run on the scalar kernels in every arithmetic.
  */
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
@@ -16,6 +17,9 @@ import { q8Conv2dNhwc, type Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js
 import { q8DwConv2dNhwc } from '../../kernels/q8-dwconv2d-nhwc.js';
 import { q8PwConvNhwc } from '../../kernels/q8-fully-connected.js';
 import { q8Add, type Q8AddParams } from '../../kernels/q8-add.js';
+import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
+import type { ResizeCoordinateMode, ResizeDims } from '../../kernels/f32-resize-nhwc.js';
+import type { Requantization } from '../../kernels/q-requantize.js';
 
 export type { Q8Array, Q8AddParams, Q8ConvParams };
 
@@ -31,6 +35,8 @@ export interface Q8Backend {
   pointwiseConv(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: PointwiseDims, q: Q8ConvParams): void;
   /** Residual ADD with its own scales (kernels/q8-add.ts); out may alias a or b. */
   add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void;
+  /** Bilinear RESIZE_BILINEAR, same quantization in and out (kernels/q8-resize-bilinear-nhwc.ts). */
+  resizeBilinear(out: Q8Array, x: Q8Array, dims: ResizeDims, mode: ResizeCoordinateMode, rounding: Requantization): void;
   /**
    * Optional zero-copy scope (backends that own their memory, e.g. WASM; as Backend.beginScope):
    * between beginScope() and the matching endScope(), scratch(type, length) returns an 8-bit view
@@ -53,6 +59,7 @@ export function createScalarQ8Backend(): Q8Backend {
     depthwiseConv2d: q8DwConv2dNhwc,
     pointwiseConv: q8PwConvNhwc,
     add: q8Add,
+    resizeBilinear: q8ResizeBilinearNhwc,
     dispose: () => {},
   };
 }

@@ -35,7 +35,7 @@
  *   b.dispose();
  */
 import { host } from '#host';
-import { checkConvIo, checkDepthwiseArgs, checkLength, checkMatmulArgs } from '../../kernels/check.js';
+import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
 import type { ConvDims, DepthwiseDims, PointwiseDims } from '../../kernels/dims.js';
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import { INT32_MIN, type Requantization, type Requantizer } from '../../kernels/q-requantize.js';
@@ -44,13 +44,15 @@ import { checkQ8ConvParams, q8Conv2dNhwc, type Q8ConvParams } from '../../kernel
 import { q8DwConv2dNhwc } from '../../kernels/q8-dwconv2d-nhwc.js';
 import { q8PwConvNhwc } from '../../kernels/q8-fully-connected.js';
 import { checkQ8AddArgs, q8Add, type Q8AddParams } from '../../kernels/q8-add.js';
+import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
+import { RESIZE_COORDINATE_MODES, type ResizeCoordinateMode, type ResizeDims } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
 import { createScalarQ8Backend, type Q8Backend } from './q8-backend.js';
 import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type WasmMemory } from './wasm-module.js';
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -587,6 +589,33 @@ export class Q8WasmBackend implements Q8Backend {
         p.aZeroPoint, p.bZeroPoint, zeroPoint, min, max, signed, p.leftShift,
       ]), 'q8 add');
     }
+    this.output(out, yp);
+  }
+
+  /**
+   * uint8: kernels/wasm/q8-resize-bilinear.ts (TFLite's float32 ResizeBilinear<uint8_t>, bit for
+   * bit); int8 (its 10-bit integer definition) and anything the scalar kernel rejects: the scalar kernel.
+   */
+  resizeBilinear(out: Q8Array, x: Q8Array, dims: ResizeDims, mode: ResizeCoordinateMode, rounding: Requantization): void {
+    this.kernels();
+    const sizes = [dims.n, dims.inH, dims.inW, dims.c, dims.outH, dims.outW];
+    if (q8TypeOf(x) !== 'uint8' || q8TypeOf(out) !== 'uint8' || !RESIZE_COORDINATE_MODES.includes(mode) || !sizes.every((v) => Number.isInteger(v) && v > 0)) {
+      q8ResizeBilinearNhwc(out, x, dims, mode, rounding);
+      return;
+    }
+    checkDims('q8-resize-bilinear', { n: dims.n, inH: dims.inH, inW: dims.inW, c: dims.c, outH: dims.outH, outW: dims.outW });
+    checkLength(x, { N: dims.n, H: dims.inH, W: dims.inW, C: dims.c }, 'q8-resize-bilinear: x');
+    checkLength(out, { N: dims.n, OH: dims.outH, OW: dims.outW, C: dims.c }, 'q8-resize-bilinear: out');
+    // The scalar kernel's float32 scales (its floatScale): (in − 1)/(out − 1) for align-corners, else in/out.
+    const scale = (i: number, o: number): number => Math.fround(mode === 'align-corners' && o > 1 ? (i - 1) / (o - 1) : i / o);
+    this.beginScratch();
+    const xp = this.input(x);
+    const yp = this.target(out);
+    const d = this.descriptor([yp, xp, dims.inH, dims.inW, dims.c, dims.outH, dims.outW, 0, 0, mode === 'half-pixel' ? 1 : 0]);
+    const f32 = new Float32Array(this.memory!.buffer, d + 28, 2);
+    f32[0] = scale(dims.inH, dims.outH);
+    f32[1] = scale(dims.inW, dims.outW);
+    this.run('q8_resize_bilinear_u8', dims.n * dims.outH, 1, d, 'q8 resizeBilinear');
     this.output(out, yp);
   }
 

@@ -22,7 +22,6 @@ import {
 } from '../../kernels/q-requantize.js';
 import { addRequantization, type Q8AddParams } from '../../kernels/q8-add.js';
 import { q8AvgPool2dNhwc, meanRequantization, q8MeanHwNhwc } from '../../kernels/q8-avgpool-nhwc.js';
-import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
 import { q8Requantize } from '../../kernels/q8-quantize.js';
 import type { Q8Array } from '../../kernels/q8-check.js';
@@ -224,7 +223,7 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
     resizeBilinear: (x, dims, mode, name, owned) => {
       const length = dims.n * dims.outH * dims.outW * dims.c;
       const out = owned ? allocQ8(type, length) : alloc(length);
-      q8ResizeBilinearNhwc(out, x.data, dims, mode, 'tflite-reference');
+      q8.resizeBilinear(out, x.data, dims, mode, 'tflite-reference');
       return requantizeIfAsked(name, { data: out, scale: x.scale, zeroPoint: x.zeroPoint });
     },
     concatChannels: (parts, pixels, name) => {
