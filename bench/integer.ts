@@ -36,7 +36,7 @@ const arg = (name: string): string | undefined => { const i = process.argv.index
 
 interface Row { model: ModelName; runtime: Runtime; ok: boolean; medianMs?: number; minMs?: number; identical?: boolean; error?: string; times?: number[]; ops?: Record<string, number> }
 
-const OP_KINDS = ['conv2d', 'depthwiseConv2d', 'pointwiseConv', 'add'] as const;
+const OP_KINDS = ['conv2d', 'depthwiseConv2d', 'pointwiseConv', 'add', 'resizeBilinear'] as const;
 
 /** Per op kind: each call's minimum over `reps` runs, summed; 'rest' = the run's minimum minus them. */
 function opKindTimes(q8: Record<string, unknown>, call: () => void, reps: number): Record<string, number> {

@@ -98,6 +98,20 @@ function gemmBlock<X, M, F>(
   const wk0 = wb + 32;
   const yb = y + (<usize>b << 3);
   for (let p = pb; p < pe; p += 4) {
+    if (pe - p == 1) {
+      // A lone pixel (the classifier's FULLY_CONNECTED, a remainder): a 1 × 8 tile, not 4 × 8 with three zero rows.
+      let c00 = bias0, c01 = bias1;
+      let xq = x + <usize>(p >> 2) * gs;
+      let wk = wk0;
+      for (let j = 0; j < pairs; j++, xq += 16, wk += 32) {
+        const xv = v128.load32_splat(xq);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(xv, v128.load(wk)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(xv, v128.load(wk, 16)));
+      }
+      const r0 = packQ8x8(requant4(c00, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(c01, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed);
+      storeRow(yb + <usize>p * ys, r0, partial ? nOut : 8);
+      continue;
+    }
     let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
     let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
     let xq = x + <usize>(p >> 2) * gs;
