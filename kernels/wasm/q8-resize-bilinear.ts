@@ -11,9 +11,15 @@
  *
  *   y [N, OH, OW, C], x [N, H, W, C] uint8 (x may be read up to 3 bytes past a pixel's channels)
  *
- * Work item: one output row of the N·OH rows. Descriptor d (i32 words, scales as f32 bits):
- *   y x H W C OH OW scaleH scaleW halfPixel.
+ * The column taps and weights depend on the output column only: q8_resize_columns fills a table
+ * of them once per call (tab: per output column x0·C, x1·C as i32, fx, gx as f32), which every
+ * output row then reads.
+ *
+ * Work item: one output row of the N·OH rows (q8_resize_columns: output columns). Descriptor d
+ * (i32 words, scales as f32 bits): y x H W C OH OW scaleH scaleW halfPixel tab.
  */
+
+import { fp32ToInt } from './q8-requantize';
 
 /** One axis: lower and upper tap and the upper weight, as the scalar kernel's floatAxis. */
 // @ts-ignore: decorator
@@ -30,9 +36,10 @@ export function q8_resize_bilinear_u8(r0: i32, r1: i32, d: usize): void {
   const oh = load<i32>(d, 20);
   const ow = load<i32>(d, 24);
   const scaleH = load<f32>(d, 28);
-  const scaleW = load<f32>(d, 32);
   const halfPixel = load<i32>(d, 36) != 0;
+  const tab = <usize>load<i32>(d, 40);
   const half = f32x4.splat(0.5);
+  const zero = i32x4.splat(0);
   const full = c & ~3;
   for (let r = r0; r < r1; r++) {
     const n = r / oh;
@@ -45,21 +52,21 @@ export function q8_resize_bilinear_u8(r0: i32, r1: i32, d: usize): void {
     const row0 = x + <usize>(n * h + y0) * <usize>w * <usize>c;
     const row1 = x + <usize>(n * h + y1) * <usize>w * <usize>c;
     let o = y + <usize>r * <usize>ow * <usize>c;
-    for (let ox = 0; ox < ow; ox++, o += <usize>c) {
-      const sx = axisS(ox, scaleW, halfPixel);
-      const x0 = max(<i32>Mathf.floor(sx), 0);
-      const x1 = min(<i32>Mathf.ceil(sx), w - 1);
-      const fxS = sx - <f32>x0;
-      const fx = f32x4.splat(fxS), gx = f32x4.splat(<f32>1 - fxS);
-      const p00 = row0 + <usize>x0 * <usize>c, p01 = row0 + <usize>x1 * <usize>c;
-      const p10 = row1 + <usize>x0 * <usize>c, p11 = row1 + <usize>x1 * <usize>c;
+    let t = tab;
+    for (let ox = 0; ox < ow; ox++, o += <usize>c, t += 16) {
+      const c0 = <usize>load<i32>(t), c1 = <usize>load<i32>(t, 4);
+      const fx = v128.load32_splat(t, 8), gx = v128.load32_splat(t, 12);
+      const p00 = row0 + c0, p01 = row0 + c1;
+      const p10 = row1 + c0, p11 = row1 + c1;
       for (let k = 0; k < c; k += 4) {
         const kk = <usize>k;
         let v = f32x4.mul(f32x4.mul(u8x4(p00 + kk), gy), gx);
         v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p10 + kk), fy), gx));
         v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p01 + kk), gy), fx));
         v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p11 + kk), fy), fx));
-        const q = i32x4.trunc_sat_f32x4_u(f32x4.add(v, half));
+        // trunc of a value in [0, 256) is its floor; the 1.5·2²³ addition then yields the integer
+        // exactly (fp32ToInt) — V8 lowers trunc_sat to about ten x64 instructions.
+        const q = fp32ToInt(f32x4.floor(f32x4.add(v, half)), zero);
         const h16 = i16x8.narrow_i32x4_u(q, q);
         const b = i8x16.narrow_i16x8_u(h16, h16);
         if (k < full) v128.store32_lane(o + kk, b, 0);
@@ -77,4 +84,24 @@ export function q8_resize_bilinear_u8(r0: i32, r1: i32, d: usize): void {
 // @ts-ignore: decorator
 @inline function u8x4(p: usize): v128 {
   return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
+}
+
+/** The column table of q8_resize_bilinear_u8 for output columns [c0, c1) (same descriptor). */
+export function q8_resize_columns(c0: i32, c1: i32, d: usize): void {
+  const w = load<i32>(d, 12);
+  const c = load<i32>(d, 16);
+  const scaleW = load<f32>(d, 32);
+  const halfPixel = load<i32>(d, 36) != 0;
+  const tab = <usize>load<i32>(d, 40);
+  for (let ox = c0; ox < c1; ox++) {
+    const sx = axisS(ox, scaleW, halfPixel);
+    const x0 = max(<i32>Mathf.floor(sx), 0);
+    const x1 = min(<i32>Mathf.ceil(sx), w - 1);
+    const fx = sx - <f32>x0;
+    const t = tab + (<usize>ox << 4);
+    store<i32>(t, x0 * c);
+    store<i32>(t, x1 * c, 4);
+    store<f32>(t, fx, 8);
+    store<f32>(t, <f32>1 - fx, 12);
+  }
 }

@@ -52,7 +52,7 @@ import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedM
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8', 'q8_resize_columns'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -611,10 +611,12 @@ export class Q8WasmBackend implements Q8Backend {
     this.beginScratch();
     const xp = this.input(x);
     const yp = this.target(out);
-    const d = this.descriptor([yp, xp, dims.inH, dims.inW, dims.c, dims.outH, dims.outW, 0, 0, mode === 'half-pixel' ? 1 : 0]);
+    const tab = this.alloc(16 * dims.outW);
+    const d = this.descriptor([yp, xp, dims.inH, dims.inW, dims.c, dims.outH, dims.outW, 0, 0, mode === 'half-pixel' ? 1 : 0, tab]);
     const f32 = new Float32Array(this.memory!.buffer, d + 28, 2);
     f32[0] = scale(dims.inH, dims.outH);
     f32[1] = scale(dims.inW, dims.outW);
+    this.kernels().q8_resize_columns(0, dims.outW, d);
     this.run('q8_resize_bilinear_u8', dims.n * dims.outH, 1, d, 'q8 resizeBilinear');
     this.output(out, yp);
   }
