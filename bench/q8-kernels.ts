@@ -106,7 +106,7 @@ export async function runQ8KernelBench(opts: { quick: boolean; timeMs: number; l
   const md: string[] = [
     '## Integer kernels: MobileNetV2 1.0/224 layers, quantized (data/shapes/mobilenet_v2_1.0_224.tsv)',
     '',
-    'Q8Backend ops (copy in, int16 staging, kernel, copy out); median of tinybench samples; GOPS = 2·MAdds / median. ' +
+    'Q8Backend ops on ordinary arrays (copy in, int16 staging of the gemm input, kernel, copy out); median of tinybench samples; GOPS = 2·MAdds / median. ' +
       'Every wasm-simd output was first checked bit-identical to the scalar kernel (a differing cell would read WRONG). "other cores": load from the rest of the machine while the row ran (> 0.25 = contended).',
     '',
   ];
