@@ -8,7 +8,8 @@
  *
  *   torchvision   data/golden/c-real/weights.safetensors: a real torchvision mobilenet_v2 state
  *                 dict (width 0.35, 10 classes) at 224×224 with PyTorch's symmetric padding, so the
- *                 file has int8 PAD operators (padding with the zero point)
+ *                 file has int8 PAD operators (padding with the zero point), and its Linear
+ *                 classifier as a FULLY_CONNECTED with per-tensor int8 weights
  *   imagenet      the ImageNet weights of the shared uint8 classifier, dequantized, re-quantized
  *                 to int8 per channel (1.0/224, TF SAME padding, 1001 classes)
  *
@@ -69,6 +70,8 @@ if (!HAVE_SHARED) console.log('export-int8: ../shared is absent — evaluating o
 
 interface Case {
   name: string;
+  /** The classifier as TFLite's converter writes it for this source: torchvision's Linear → FULLY_CONNECTED. */
+  classifierOp: 'conv' | 'fully-connected';
   source: () => { plan: MobileNetV2Plan; weights: MobileNetV2Weights };
   calibration: () => Promise<Tap[]>;
 }
@@ -76,7 +79,8 @@ const syntheticCalibration = async (): Promise<Tap[]> => [11, 12, 13, 14].map((s
 const UINT8_CLASSIFIER = 'mobilenet_v2_1.0_224_quant.tflite';
 const CASES: Case[] = [
   {
-    name: 'torchvision state dict (c-real, 0.35, symmetric padding)',
+    name: 'torchvision state dict (c-real, 0.35, symmetric padding, FULLY_CONNECTED)',
+    classifierOp: 'fully-connected',
     source: () => {
       const path = goldenPath('c-real', 'weights.safetensors');
       return loadTorchvision(readSafetensorsStateDict(path), { resolution: SIZE, padding: 'symmetric' }, { bnEps: 1e-5, source: path });
@@ -85,6 +89,7 @@ const CASES: Case[] = [
   },
   ...(HAVE_SHARED ? [{
     name: 'ImageNet weights of the shared uint8 classifier, re-quantized to int8 per channel',
+    classifierOp: 'conv' as const,
     source: () => {
       const m = importTflite(new Uint8Array(readFileSync(sharedPath('models', UINT8_CLASSIFIER))), 'uint8 classifier');
       return { plan: m.plan, weights: m.weights };
@@ -121,7 +126,7 @@ describe('int8 PTQ formulas (TFLite quantizer conventions)', () => {
   });
 });
 
-describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter, every layer: $name', ({ source, calibration: calibrationSet }) => {
+describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter, every layer: $name', ({ source, calibration: calibrationSet, classifierOp }) => {
   let model: MobileNetV2Model;
   let interpreter: TfliteInterpreter;
   let dir: string;
@@ -135,7 +140,7 @@ describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter
     float = { plan, weights, backend };
     const calibration = await calibrationSet();
     const ranges = calibrateClassifier(backend, plan, weights, calibration);
-    const bytes = exportClassifierTflite(plan, weights, { taps: true, int8: { ranges, calibrationRuns: calibration.length } });
+    const bytes = exportClassifierTflite(plan, weights, { taps: true, classifierOp, int8: { ranges, calibrationRuns: calibration.length } });
     const file = readTfliteModel(bytes, 'int8 export');
     expect(file.description).toMatch(/int8 post-training quantization/);
     dir = mkdtempSync(join(tmpdir(), 'int8-ptq-'));
