@@ -477,7 +477,12 @@ export class WasmSimdBackend implements Backend {
     const zp = this.allocZeros(g.inW * hidden);
     const flags = this.allocZeros(this.threads);
     const params = this.alloc(32);
-    const tileRows = this.fusedTileRows({ hidden, expand: expand !== null }, g, rows);
+    // With workers, tiles of at most a thread's share of the rows; when the pool will run this
+    // layer on the main thread alone (other processes hold the cores), the one slot may take the
+    // whole scratch: taller tiles, less halo recomputed and fewer passes of the 1×1 weights, so
+    // 2 threads under contention cost what 1 thread costs. Same bits either way.
+    const solo = this.pool === null || this.pool.claimSolo();
+    const tileRows = this.fusedTileRows({ hidden, expand: expand !== null }, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
     const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, tileRows);
     const tilesPerImage = Math.ceil(g.outH / tileRows);
     const heap = this.heap();
@@ -493,27 +498,30 @@ export class WasmSimdBackend implements Backend {
     // Chunks of consecutive tiles (about 4 per thread): each chunk expands its first band whole, so
     // fewer, longer chunks recompute fewer halo rows; the pool still rebalances between them.
     const tiles = n * tilesPerImage;
-    this.parallel('f32_inverted_residual_nhwc', tiles, Math.max(1, Math.floor(tiles / (4 * this.threads))), [params], 'invertedResidual');
+    if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
+    else this.parallel('f32_inverted_residual_nhwc', tiles, Math.max(1, Math.floor(tiles / (4 * this.threads))), [params], 'invertedResidual');
     this.output(out, yp);
   }
 
   /** Floats of scratch invertedResidual needs: one slot per thread, plus alignment. */
   invertedResidualScratchLength(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number {
     if (g.kH !== 3 || g.kW !== 3) return invertedResidualScratchLength(dims, g, rows);
-    return (this.threads * fusedSlot(dims, g, this.fusedTileRows(dims, g, rows)).slotBytes + ALIGN) / 4;
+    return (this.threads * fusedSlot(dims, g, this.fusedTileRows(dims, g, rows, this.threads, FUSED_SLOT_BYTES)).slotBytes + ALIGN) / 4;
   }
 
   /**
    * The tile height the fused kernel really uses: at least the caller's `rows`, grown while a
    * thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map streams the 1×1
    * weights past 14 pixels only, instead of the layer kernel's 32: measured +19 % instructions and
-   * +36 % L1 misses with the memory plan's 1-row tiles); with threads, no taller than a thread's
-   * share of the rows, so a 7×7 map still splits. Any tiling gives the same bits.
+   * +36 % L1 misses with the memory plan's 1-row tiles), and within `slotLimit` bytes; with
+   * `threads` > 1, no taller than a thread's share of the rows, so a 7×7 map still splits. Any
+   * tiling gives the same bits.
    */
-  private fusedTileRows(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number {
+  private fusedTileRows(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): number {
+    const limit = Math.min(FUSED_SLOT_BYTES, slotLimit);
     let r = Math.min(rows, g.outH);
-    while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= FUSED_SLOT_BYTES) r++;
-    return this.threads > 1 ? Math.max(1, Math.min(r, Math.ceil(g.outH / this.threads))) : r;
+    while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
+    return threads > 1 ? Math.max(1, Math.min(r, Math.ceil(g.outH / threads))) : r;
   }
 
   /** This backend's layer kernels as the scalar tiling's per-tile ops. */
