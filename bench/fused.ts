@@ -21,6 +21,7 @@ import { runBlockLayerwise, runConv, runBlock, type Tap } from '../src/model/run
 import { buildPlan, type BlockPlan } from '../src/model/plan.js';
 import { forward } from '../src/model/forward.js';
 import { memoryExecutionFor } from '../src/model/memory-efficient.js';
+import { DEFAULT_TILE_BUDGET_BYTES, fusedBlockTiling } from '../src/model/memory-plan.js';
 import { randomClassifierWeights } from '../src/io/tflite/export.js';
 import type { Backend } from '../src/backend/backend.js';
 
@@ -60,6 +61,72 @@ async function peakGflops(): Promise<number> {
   return (64 * iterations) / (t!.min * 1e6);
 }
 
+/**
+ * The 2-thread split of each fused block, computed (not timed, so contention cannot blur it): the
+ * parts and tiles WasmSimdBackend.invertedResidual cuts for 2 threads (fusedTilingFor), the chunks
+ * the pool hands out (WorkerPool.run: max(1, ⌊units / 12⌋)·align, align = one part), each chunk
+ * expanding its first band whole (the halo rows recomputed), and the two threads claiming chunks
+ * in order as each becomes free. Work in FLOPs (expansion per band row,
+ * depthwise + projection per output row); bound = the busier thread's work ÷ the block's 1-thread
+ * work, the best 2T ÷ 1T the block can reach with no synchronisation cost at all.
+ */
+function twoThreadSplit(be: WasmSimdBackend, blocks: readonly BlockPlan[]): string[] {
+  const rows: string[] = [];
+  let sum1 = 0;
+  let sum2 = 0;
+  for (const b of blocks) {
+    const tiling = fusedBlockTiling(b, DEFAULT_TILE_BUDGET_BYTES);
+    const dwConv = b.convs.find((c) => c.kind === 'depthwise');
+    if (tiling === null || dwConv === undefined) continue;
+    const g = dwConv.geometry;
+    const expand = b.convs[0]!.role === 'expansion';
+    const [, W, IC] = b.inShape;
+    const OC = b.outShape[2];
+    const hid = dwConv.outC;
+    const eRow = expand ? 2 * W * IC * hid : 0;
+    const oRow = 2 * g.outW * hid * (9 + OC);
+    const work1 = g.inH * eRow + g.outH * oRow;
+    const t1 = be.fusedTilingFor({ hidden: hid, expand }, g, tiling.rows, 1);
+    const t2 = be.fusedTilingFor({ hidden: hid, expand }, g, tiling.rows, 2);
+    // The pool's chunk with 2 participants: max(1, ⌊units / 12⌋) · align, align = tilesPerPart.
+    const units = Math.ceil(t2.tilesPerImage / t2.tilesPerPart);
+    const chunk = Math.max(1, Math.floor(units / 12)) * t2.tilesPerPart;
+    const free = [0, 0];
+    let expanded = 0;
+    for (let c0 = 0; c0 < t2.tilesPerImage; c0 += chunk) {
+      // Output rows of the chunk's tiles (a part's last tiles may be empty).
+      let oh0 = Infinity;
+      let oh1 = -1;
+      for (let t = c0; t < Math.min(t2.tilesPerImage, c0 + chunk); t++) {
+        const part = Math.floor(t / t2.tilesPerPart);
+        const lo0 = part * t2.share + (t % t2.tilesPerPart) * t2.tileRows;
+        const end = Math.min(g.outH, (part + 1) * t2.share, lo0 + t2.tileRows);
+        if (lo0 >= end) continue;
+        oh0 = Math.min(oh0, lo0);
+        oh1 = Math.max(oh1, end - 1);
+      }
+      if (oh1 < 0) continue;
+      const lo = Math.max(0, oh0 * g.strideH - g.pad.top);
+      const hi = Math.min(g.inH - 1, oh1 * g.strideH - g.pad.top + (g.kH - 1) * g.dilationH);
+      expanded += hi - lo + 1;
+      const w = (hi - lo + 1) * eRow + (oh1 - oh0 + 1) * oRow;
+      const k = free[0]! <= free[1]! ? 0 : 1;
+      free[k] = free[k]! + w;
+    }
+    const busier = Math.max(free[0]!, free[1]!);
+    sum1 += work1;
+    sum2 += busier;
+    rows.push(`| ${b.name} | ${g.inH}×${W}×${IC} → ${g.outH}×${g.outW}×${OC} | ${t1.tileRows} | ${t2.share} rows: ${t2.tilesPerPart} × ${t2.tileRows} | ${expand ? `${expanded} / ${g.inH} (+${((100 * (expanded - g.inH)) / g.inH).toFixed(0)} %)` : '–'} | ${(busier / work1).toFixed(3)} |`);
+  }
+  return [
+    '## Two threads: how each fused block splits (computed, not timed)', '',
+    '| block | shape | tile rows, 1 thread | 2 threads: rows per thread: tiles × rows | expanded rows computed / input rows | busier thread ÷ 1-thread work |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows,
+    `| all fused blocks (FLOP-weighted) | | | | | **${(sum2 / sum1).toFixed(3)}** |`, '',
+  ];
+}
+
 const scoped = (b: Backend, fn: () => void): void => {
   b.beginScope!();
   try { fn(); } finally { b.endScope!(); }
@@ -80,9 +147,11 @@ async function main(): Promise<void> {
   };
   const network: string[] = [];
 
+  let split: string[] = [];
   for (const threads of threadCounts) {
     const inner = new WasmSimdBackend({ threads, adaptive });
     await inner.init();
+    if (split.length === 0) split = twoThreadSplit(inner, plan.blocks);
     const fused = memoryExecutionFor(inner, { head: 'classifier', plan }).backend;
 
     // Block inputs: one layer-by-layer pass keeps each block's input.
@@ -147,6 +216,7 @@ async function main(): Promise<void> {
     '| threads | layer by layer ms (median / min) | fused ms (median / min) | fused ÷ layerwise (min) | (median) | |',
     '|---:|---:|---:|---:|---:|---|',
     ...network, '',
+    ...split,
     ...out,
     `f32x4 peak (one thread, 8 independent mul+add chains, no FMA; fastest of ${reps}): **${peak.toFixed(1)} GFLOP/s**`,
     '',

@@ -213,9 +213,12 @@ export class MobileNetV2Model {
    * The whole network on one raw NHWC tensor in the model's own input dtype (uint8/int8 on the
    * integer path, float32 on the float path), with every tap asked for, each in its own dtype and
    * quantization (src/app/run-tensor.ts) — the kernel author's view, no image conventions involved.
+   * With taps asked for, the float path runs layer by layer on the backend itself: a fused block
+   * (memory: 'efficient') never materialises its expansion and depthwise outputs, and its result is
+   * bit-identical to the layer-by-layer one anyway.
    */
   runTensor(data: TensorData, shape: readonly number[], options: TensorRunOptions = {}): TensorRunResult {
-    return runTensor(this, this.runner, data, shape, options);
+    return runTensor(this, options.taps === undefined ? this.runner : this.backend, data, shape, options);
   }
 
   /** The top-K classes, best first (ties: lower index first). */

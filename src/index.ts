@@ -28,6 +28,8 @@ export { createScalarBackend } from './backend/scalar.js';
 export type { Backend } from './backend/backend.js';
 export { importTflite, type ImportedModel } from './io/tflite/import.js';
 export { readTfliteModel } from './io/tflite/model.js';
+export { exportClassifierTflite, type ClassifierExportOptions } from './io/tflite/export.js';
+export { calibrateClassifier, RangeCalibrator, type ActivationRanges, type TensorRange } from './io/tflite/ptq.js';
 export { loadTorchvision, torchvisionToWeights, inferTorchvisionConfig } from './io/torchvision.js';
 export { readSafetensorsStateDict, parseSafetensorsStateDict } from './io/safetensors-state-dict.js';
 export { parseNpy, encodeNpy } from './io/npy.js';

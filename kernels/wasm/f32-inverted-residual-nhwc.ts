@@ -16,8 +16,11 @@
  *   (0: no expansion, t = 1, the depthwise reads x), wD packDepthwise3x3c4, wP packPointwise8.
  *   zero: W·HID + 4 zero floats (rows outside the image, as in the layer kernel).
  *
- * Work item: one tile (`rows` output rows of one image), t = n·tilesPerImage + i; threads split the
- * tiles [t0, t1). Each call claims a free SCRATCH SLOT (one per thread, atomic compare-exchange on
+ * Work item: one tile of `rows` output rows of one image. An image's rows are cut into PARTS of
+ * `share` rows (one per thread, so that each thread's rows are one contiguous band and only the
+ * band's first halo is expanded twice; with one thread, one part of OH rows), each part into
+ * `tilesPerPart` tiles: t = n·tilesPerImage + part·tilesPerPart + i (a part's last tiles may be
+ * empty); threads split the tiles [t0, t1). Each call claims a free SCRATCH SLOT (one per thread, atomic compare-exchange on
  * its flag) for its band and tile buffers and releases it on return, so concurrent calls never
  * share scratch whatever chunks the pool hands out.
  *
@@ -63,6 +66,8 @@ const P_RESIDUAL = 100;
 const P_TILES_PER_IMAGE = 104;
 const P_LO = 108; // f32: the ReLU6 bounds of B and N
 const P_HI = 112;
+const P_SHARE = 116; // output rows per PART of an image (a thread's share; OH with one thread)
+const P_TILES_PER_PART = 120;
 
 export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
   const y = <usize>load<i32>(params, P_Y);
@@ -87,6 +92,8 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   const rows = load<i32>(params, P_ROWS);
   const residual = load<i32>(params, P_RESIDUAL) != 0;
   const tilesPerImage = load<i32>(params, P_TILES_PER_IMAGE);
+  const share = load<i32>(params, P_SHARE);
+  const tilesPerPart = load<i32>(params, P_TILES_PER_PART);
   const lo = load<f32>(params, P_LO);
   const hi = load<f32>(params, P_HI);
 
@@ -115,8 +122,13 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   let haveHi = -1; // expanded rows [haveLo, haveHi] of image haveN at the top of the band
   for (let t = t0; t < t1; t++) {
     const n = t / tilesPerImage;
-    const oh0 = (t - n * tilesPerImage) * rows;
-    const oh1 = min(oh, oh0 + rows) - 1;
+    const local = t - n * tilesPerImage;
+    const part = local / tilesPerPart;
+    const partLo = part * share;
+    const partEnd = min(oh, partLo + share);
+    const oh0 = partLo + (local - part * tilesPerPart) * rows;
+    if (oh0 >= partEnd) continue; // a part's last tiles can be empty when its rows run out
+    const oh1 = min(partEnd, oh0 + rows) - 1;
     const xn = x + <usize>n * <usize>h * rowIn;
     let bandLo = oh0 * sh - pt;
     if (bandLo < 0) bandLo = 0;

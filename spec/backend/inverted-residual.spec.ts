@@ -2,7 +2,7 @@
 /**
  * Each backend's own fused inverted residual block (Backend.invertedResidual: ts-fast's tiled
  * driver on its fast kernels, wasm-simd's one-call kernel kernels/wasm/f32-inverted-residual-nhwc.ts
- * on 1 and 2 threads) against
+ * on 1 and 2 threads, and on 2 threads while the pool runs blocks on the main thread alone) against
  *  (a) the SAME backend's layer-by-layer path on whole tensors: pointwiseConv (ReLU6) →
  *      depthwiseConv2d (ReLU6) → pointwiseConv → add — bit for bit, since the fused block promises
  *      the same arithmetic per element in the same order;
@@ -132,7 +132,17 @@ const UNDER_TEST = [
   { label: 'wasm-simd 1 thread', make: async (): Promise<Backend> => { const w = new WasmSimdBackend({ threads: 1 }); await w.init(); return w; }, exactToOracle: false },
   // adaptive: false, so the worker really takes tiles even while other processes load the machine.
   { label: 'wasm-simd 2 threads', make: async (): Promise<Backend> => { const w = new WasmSimdBackend({ threads: 2, adaptive: false }); await w.init(); return w; }, exactToOracle: false },
+  // The pool's contention backoff, forced: every block runs on the main thread alone in the
+  // one-thread tiling (taller tiles within the 2-slot scratch), a path of its own.
+  { label: 'wasm-simd 2 threads, main thread alone', make: async (): Promise<Backend> => { const w = new WasmSimdBackend({ threads: 2 }); await w.init(); forceSolo(w); return w; }, exactToOracle: false },
 ];
+
+/** Makes the backend's pool answer "run alone" as it does while other processes hold the cores. */
+function forceSolo(w: WasmSimdBackend): void {
+  const pool = (w as unknown as { pool: { claimSolo(): boolean } | null }).pool;
+  if (pool === null) throw new Error('forceSolo: no pool');
+  pool.claimSolo = () => true;
+}
 
 for (const u of UNDER_TEST) {
   describe(`${u.label}: invertedResidual (one call per block) ≡ its own layer-by-layer path, bit for bit`, () => {
@@ -168,13 +178,15 @@ for (const u of UNDER_TEST) {
       }
     });
 
-    if (u.label === 'wasm-simd 2 threads') {
-      it('the worker takes tiles (so the 2-thread bits above come from both threads)', () => {
+    if (u.label.startsWith('wasm-simd 2 threads')) {
+      const alone = u.label.endsWith('alone');
+      it(alone ? 'the worker takes no tile (so the bits above come from the one-thread tiling)' : 'the worker takes tiles (so the 2-thread bits above come from both threads)', () => {
         const w = be as WasmSimdBackend;
         const before = w.threadStats().workerChunks;
         const b = build({ n: 1, h: 56, w: 56, inC: 24, t: 6, outC: 24, stride: 1, dilation: 1, padding: 'symmetric', residual: true, rows: 1, seed: 3 })!;
         for (let i = 0; i < 20; i++) fused(be, b, true);
-        expect(w.threadStats().workerChunks).toBeGreaterThan(before);
+        if (alone) expect(w.threadStats().workerChunks).toBe(before);
+        else expect(w.threadStats().workerChunks).toBeGreaterThan(before);
       });
     }
 

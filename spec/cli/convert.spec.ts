@@ -5,7 +5,7 @@
  * each file read back (readTfliteModel / importTflite) and, for the classifier, run by the real
  * interpreter against our forward pass; bad command lines give one line and exit 2.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ import { createScalarBackend } from '../../src/backend/scalar.js';
 import { goldenPath } from '../helpers/golden-weights.js';
 import { seededF32 } from '../helpers/arbitraries.js';
 import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
+import { syntheticPhotoJpeg } from '../helpers/synthetic-photo.js';
+import { load } from '../../src/api.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -101,6 +103,35 @@ describe('convert --to tflite', () => {
       expect(r.code, argv.join(' ')).toBe(code);
       expect(r.err, argv.join(' ')).toMatch(msg);
       expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('--int8: a full-integer int8 classifier calibrated on images; our integer path = the interpreter on its output (0 LSB)', async () => {
+    const images = mkdtempSync(join(tmpdir(), 'mnv2-calib-'));
+    for (const seed of [1, 2, 3]) writeFileSync(join(images, `photo${seed}.jpg`), syntheticPhotoJpeg({ width: 80, height: 72, seed }));
+    const out = join(dir, 'c-real-int8.tflite');
+    const r = await cli('convert', '--to', 'tflite', '--weights', WEIGHTS, '--resolution', '64', '--int8', '--calibration', images, '--calibration-count', '2', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('calibrated the activation ranges on 2 images (tf-inception)');
+    expect(r.err).toMatch(/int8 post-training quantization \(per-channel weights, calibrated on 2 inputs\)/);
+    const bytes = file(out);
+    const imported = importTflite(bytes, out);
+    expect(imported.integer?.type).toBe('int8');
+    const model = await load({ model: out, backend: 'ts-fast', allowDownload: false });
+    const tfl = await loadTfliteInterpreter(bytes);
+    try {
+      const x = Int8Array.from(seededF32(64 * 64 * 3, 9, -128, 127), (v) => Math.round(v));
+      const [theirs] = tfl.run([x]);
+      const probabilities = model.runTensor(x, [1, 64, 64, 3]).outputs.find((o) => o.name === 'probabilities')!.data;
+      expect([...probabilities]).toEqual([...(theirs as Int8Array)]);
+    } finally {
+      tfl.dispose();
+      model.dispose();
+    }
+    for (const argv of [['--int8'], ['--int8', '--calibration', images, '--head', 'deeplab'], ['--calibration', images]]) {
+      const bad = await cli('convert', '--to', 'tflite', '--random-seed', '1', '--out', join(dir, 'x.tflite'), ...argv);
+      expect(bad.code).toBe(2);
+      expect(bad.err.trim().split('\n')).toHaveLength(1);
     }
   });
 

@@ -103,6 +103,23 @@ describe('measured peak activation bytes', () => {
   });
 });
 
+describe('taps inside fused blocks', () => {
+  it('asking for a tap a fused block never materialises is a one-line usage error, not a silently missing tap; materialize makes it exist', () => {
+    const plan = buildPlan({ resolution: 64, width: 0.35, classes: 10 });
+    const weights = randomClassifierWeights(plan, 7);
+    const input = data(64 * 64 * 3, 4, -1, 1);
+    const run = (materialize: string[]) => {
+      const { backend } = memoryExecutionFor(createTsFastBackend(), { head: 'classifier', plan }, { memory: 'efficient', materialize });
+      return forward(backend, plan, weights, input, [1, 64, 64, 3], { taps: ['features.3.conv.0', 'features.3'] });
+    };
+    expect(() => run([])).toThrow(/tap 'features\.3\.conv\.0' is inside a fused block \(memory 'efficient'\)/);
+    const ref = forward(createTsFastBackend(), plan, weights, input, [1, 64, 64, 3], { taps: ['features.3.conv.0', 'features.3'] });
+    const got = run(['features.3.conv.0']);
+    expectBitIdentical(got.taps.get('features.3.conv.0')!.data, ref.taps.get('features.3.conv.0')!.data, 'materialized tap');
+    expectBitIdentical(got.taps.get('features.3')!.data, ref.taps.get('features.3')!.data, 'block output');
+  });
+});
+
 describe('heads', () => {
   it('DeepLab (OS 8, separable ASPP, width 0.5, 65²) and SSDLite (0.35, 128): bit-identical, SSDLite keeps features.14 layer by layer', () => {
     const dl = buildDeeplabPlan({ width: 0.5, resolution: 65, outputStride: 8, aspp: 'separable' });

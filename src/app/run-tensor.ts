@@ -18,6 +18,7 @@ import { runIntegerNetwork, runNetwork } from '../model/network.js';
 import { integerSoftmax, type QTensor, type QuantParams } from '../model/integer.js';
 import type { Tap } from '../model/runner.js';
 import type { IntegerExecution, ArithmeticRecord } from './arithmetic.js';
+import { typedArrayDtype } from '../io/dtype.js';
 import { q8ArgmaxLastAxis } from '../../kernels/q8-argmax.js';
 import { q8Dequantize } from '../../kernels/q8-quantize.js';
 import { dtypeError, fmtShape, requireFiniteOutput, shapeError } from '../errors.js';
@@ -51,7 +52,7 @@ export interface TensorModelLike {
   readonly integer: IntegerExecution | null;
 }
 
-const dtypeOf = (d: TensorData): string => (d instanceof Float32Array ? 'float32' : d instanceof Uint8Array ? 'uint8' : d instanceof Int8Array ? 'int8' : 'int32');
+const dtypeOf = (d: TensorData): string => typedArrayDtype(d) ?? 'an unsupported array';
 
 function named(name: string, t: Tap<QTensor>): NamedTensor {
   return { name, data: t.data.data, shape: t.shape, quantization: { scale: t.data.scale, zeroPoint: t.data.zeroPoint } };

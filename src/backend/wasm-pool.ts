@@ -247,6 +247,30 @@ export class WorkerPool {
    * its (start, end) pair; `runMain(start, end)` runs a chunk on the main thread. Throws
    * MobileNetV2Error if an invited worker died before finishing (after the others finished).
    */
+  /**
+   * True when run() would now run a layer on the main thread alone (contention backoff, counted as
+   * solo; or no READY worker). The caller then runs the layer itself, and may shape it for one
+   * thread (the fused block's taller tiles: src/backend/wasm-simd.ts).
+   */
+  claimSolo(): boolean {
+    if (this.disposed) return false; // run() reports the disposal
+    let ready = 0;
+    for (let s = 0; s < this.size; s++) if (this.stateOf(s) === CTRL.READY) ready++;
+    if (ready === 0) return true; // as run(): no worker to share with (not a contention backoff)
+    if (!this.backingOff()) return false;
+    this.stats.solo++;
+    return true;
+  }
+
+  /** The adaptive decision shared by run() and claimSolo(): other processes hold the cores, or workers kept stalling. */
+  private backingOff(): boolean {
+    if (!this.adaptive || this.forceJoin) return false;
+    const now = performance.now();
+    if (now >= this.loadAt) this.sampleLoad(now);
+    if (this.soloUntil !== 0 && now >= this.soloUntil) this.soloUntil = 0;
+    return this.contended || this.soloUntil !== 0;
+  }
+
   run(op: number, total: number, align: number, args: readonly number[], runMain: (start: number, end: number) => void, what: string): void {
     if (this.disposed) throw this.error('wasm-simd: the backend was disposed');
     if (args.length > CTRL.MAX_ARGS) throw new RangeError(`wasm-pool: ${args.length} kernel arguments, the control block holds ${CTRL.MAX_ARGS}`);
@@ -257,15 +281,10 @@ export class WorkerPool {
       runMain(0, total);
       return;
     }
-    if (this.adaptive && !this.forceJoin) {
-      const now = performance.now();
-      if (now >= this.loadAt) this.sampleLoad(now);
-      if (this.soloUntil !== 0 && now >= this.soloUntil) this.soloUntil = 0;
-      if (this.contended || this.soloUntil !== 0) {
-        this.stats.solo++;
-        runMain(0, total);
-        return;
-      }
+    if (this.backingOff()) {
+      this.stats.solo++;
+      runMain(0, total);
+      return;
     }
     this.stats.parallel++;
     // About 6 chunks per participant: enough to rebalance, few enough that claiming costs nothing.

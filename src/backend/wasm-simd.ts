@@ -477,43 +477,64 @@ export class WasmSimdBackend implements Backend {
     const zp = this.allocZeros(g.inW * hidden);
     const flags = this.allocZeros(this.threads);
     const params = this.alloc(32);
-    const tileRows = this.fusedTileRows({ hidden, expand: expand !== null }, g, rows);
-    const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, tileRows);
-    const tilesPerImage = Math.ceil(g.outH / tileRows);
+    // With workers, each image's rows are cut into one contiguous PART per thread (only the part's
+    // first halo is expanded twice), each part into tiles; when the pool will run this layer on the
+    // main thread alone (other processes hold the cores), one part and the one slot may take the
+    // whole scratch: taller tiles, no halo recomputed and fewer passes of the 1×1 weights, so 2
+    // threads under contention cost what 1 thread costs. Same bits either way.
+    const solo = this.pool === null || this.pool.claimSolo();
+    const tiling = this.fusedTiling({ hidden, expand: expand !== null }, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
+    const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, tiling.tileRows);
     const heap = this.heap();
     const I = new Int32Array(heap.buffer, params, 32);
     const F = new Float32Array(heap.buffer, params, 32);
     I.set([
       yp, xp, wE, wD, wP, zp, sp, slotBytes, bandBytes, flags, this.threads,
       g.inH, g.inW, inC, hidden, outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
-      tileRows, residual ? 1 : 0, tilesPerImage,
+      tiling.tileRows, residual ? 1 : 0, tiling.tilesPerImage,
     ]);
     F[27] = RELU6.min;
     F[28] = RELU6.max;
-    // Chunks of consecutive tiles (about 4 per thread): each chunk expands its first band whole, so
-    // fewer, longer chunks recompute fewer halo rows; the pool still rebalances between them.
-    const tiles = n * tilesPerImage;
-    this.parallel('f32_inverted_residual_nhwc', tiles, Math.max(1, Math.floor(tiles / (4 * this.threads))), [params], 'invertedResidual');
+    I[29] = tiling.share;
+    I[30] = tiling.tilesPerPart;
+    // Chunks of whole parts: a thread runs its part's tiles in order, reusing each band's overlap.
+    const tiles = n * tiling.tilesPerImage;
+    if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
+    else this.parallel('f32_inverted_residual_nhwc', tiles, tiling.tilesPerPart, [params], 'invertedResidual');
     this.output(out, yp);
   }
 
   /** Floats of scratch invertedResidual needs: one slot per thread, plus alignment. */
   invertedResidualScratchLength(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number {
     if (g.kH !== 3 || g.kW !== 3) return invertedResidualScratchLength(dims, g, rows);
-    return (this.threads * fusedSlot(dims, g, this.fusedTileRows(dims, g, rows)).slotBytes + ALIGN) / 4;
+    return (this.threads * fusedSlot(dims, g, this.fusedTiling(dims, g, rows, this.threads, FUSED_SLOT_BYTES).tileRows).slotBytes + ALIGN) / 4;
   }
 
   /**
-   * The tile height the fused kernel really uses: at least the caller's `rows`, grown while a
-   * thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map streams the 1×1
-   * weights past 14 pixels only, instead of the layer kernel's 32: measured +19 % instructions and
-   * +36 % L1 misses with the memory plan's 1-row tiles); with threads, no taller than a thread's
-   * share of the rows, so a 7×7 map still splits. Any tiling gives the same bits.
+   * How the fused kernel cuts a block for `threads` threads. Tile height: at least the caller's
+   * `rows`, grown while a thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map
+   * streams the 1×1 weights past 14 pixels only, instead of the layer kernel's 32: measured +19 %
+   * instructions and +36 % L1 misses with the memory plan's 1-row tiles) and within `slotLimit`
+   * bytes. With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
+   * rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
+   * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
-  private fusedTileRows(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number {
+  private fusedTiling(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): FusedTiling {
+    const limit = Math.min(FUSED_SLOT_BYTES, slotLimit);
     let r = Math.min(rows, g.outH);
-    while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= FUSED_SLOT_BYTES) r++;
-    return this.threads > 1 ? Math.max(1, Math.min(r, Math.ceil(g.outH / this.threads))) : r;
+    while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
+    const share = Math.ceil(g.outH / Math.max(1, threads));
+    const tilesPerPart = Math.ceil(share / Math.min(r, share));
+    const tileRows = Math.ceil(share / tilesPerPart);
+    return { tileRows, share, tilesPerPart, tilesPerImage: Math.ceil(g.outH / share) * tilesPerPart };
+  }
+
+  /**
+   * The fused block's tiling when `threads` threads share it (1: one thread, within one slot of
+   * FUSED_SLOT_BYTES), as invertedResidual uses it. For reports (bench/fused.ts: the 2-thread split).
+   */
+  fusedTilingFor(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number, threads: number): FusedTiling {
+    return this.fusedTiling(dims, g, rows, threads, FUSED_SLOT_BYTES);
   }
 
   /** This backend's layer kernels as the scalar tiling's per-tile ops. */
@@ -575,6 +596,14 @@ export class WasmSimdBackend implements Backend {
 /** The clamp as f32 bounds; no clamp is [−∞, +∞] (the identity for every value, NaN included). */
 function bounds(clamp: Clamp | null): [number, number] {
   return clamp === null ? [-Infinity, Infinity] : [clamp.min, clamp.max];
+}
+
+/** The fused block's cut of an image (kernels/wasm/f32-inverted-residual-nhwc.ts): parts of `share` rows, `tilesPerPart` tiles of `tileRows` rows each. */
+export interface FusedTiling {
+  readonly tileRows: number;
+  readonly share: number;
+  readonly tilesPerPart: number;
+  readonly tilesPerImage: number;
 }
 
 /** One thread's scratch slot of the fused block: the expanded band (with an expansion conv), then the depthwise tile. */

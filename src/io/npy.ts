@@ -19,6 +19,7 @@
 import { dtypeError, fmtShape, formatError, shapeError, usageError } from '../errors.js';
 import { decodeFloat32, encodeFloat32LE } from './float16.js';
 import { readFileBytes, writeFileBytes, type ReadFileOptions } from './files.js';
+import { typedArrayDtype, type TypedDType } from './dtype.js';
 
 export interface NpyArray {
   /** Elements in C (row-major) order, copied out of the file. */
@@ -29,7 +30,7 @@ export interface NpyArray {
 }
 
 /** The dtypes read and written here: float32 activations and the integer tensors of quantized models. */
-export type NpyDType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
+export type NpyDType = TypedDType;
 export type NpyData = Float32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Int32Array<ArrayBuffer> | BigInt64Array<ArrayBuffer>;
 /** What encodeNpyTyped accepts (any backing buffer). */
 export type NpyInput = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
@@ -412,16 +413,6 @@ function decodeData(bytes: Uint8Array, offset: number, count: number, dtype: Npy
   }
 }
 
-/** The dtype of a typed array we can write, or null. */
-function dtypeOfData(data: NpyInput): NpyDType | null {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
-  return null;
-}
-
 /** Little-endian bytes of `data` (a copy). */
 function encodeDataLE(data: NpyInput, dtype: NpyDType): Uint8Array<ArrayBuffer> {
   switch (dtype) {
@@ -463,7 +454,7 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
  * Int32Array → '<i4', BigInt64Array → '<i8'), laid out exactly as encodeNpy lays out float32.
  */
 export function encodeNpyTyped(data: NpyInput, shape: readonly number[]): Uint8Array<ArrayBuffer> {
-  const dtype = dtypeOfData(data);
+  const dtype = typedArrayDtype(data);
   if (dtype === null) throw usageError('encodeNpy: data must be a Float32Array, Uint8Array, Int8Array, Int32Array or BigInt64Array');
   let count = 1;
   for (const d of shape) {

@@ -147,9 +147,16 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     },
   };
 
-  registerBlockRunner(backend, (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => {
+  registerBlockRunner(backend, (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void, wants?: (name: string) => boolean) => {
     if (backing === null) return null; // outside a scope: the ordinary path
-    if (stemTrick && b.kind === 'stem' && !materialize.has(b.name)) {
+    // A tap asked for inside a block this arena fuses would silently not exist: say so instead.
+    const fusesAway = (name: string): boolean => name !== b.name && !materialize.has(name) &&
+      (memory === 'efficient' && canFuseBlock(b, materialize) || (stemTrick && b.kind === 'stem'));
+    const lost = wants ? b.convs.map((c) => c.name).filter((name) => wants(name) && fusesAway(name)) : [];
+    if (lost.length) {
+      throw usageError(`tap '${lost[0]}' is inside a fused block (memory 'efficient'): it is never materialised; name it in memoryExecutionFor({ materialize }) or run layer by layer (memory 'layerwise')`);
+    }
+    if (stemTrick && b.kind === 'stem' && !materialize.has(b.name) && !(wants?.(b.name) ?? false)) {
       // Deferred: the next block computes the stem's rows as its expansion. Nothing is offered to
       // `keep`, so the runner hands this same input to the next block.
       pendingStem = { b, x };

@@ -177,7 +177,11 @@ export function runBlockOps<T>(ops: NetworkOps<T>, b: BlockPlan, x: T, n: number
  * Runs a whole block instead of the layer-by-layer path, or returns null to decline it. Registered
  * per backend (memory-efficient execution, src/model/memory-efficient.ts, fuses bottlenecks).
  */
-export type BlockRunner = (b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void) => Float32Array | null;
+export type BlockRunner = (
+  b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void,
+  /** Whether the caller asked for tap `name` (a fused block must not silently skip one). */
+  wants?: (name: string) => boolean,
+) => Float32Array | null;
 const blockRunners = new WeakMap<Backend, BlockRunner>();
 
 export function registerBlockRunner(backend: Backend, runner: BlockRunner): void {
@@ -185,8 +189,11 @@ export function registerBlockRunner(backend: Backend, runner: BlockRunner): void
 }
 
 /** One block on a backend: its registered block runner's result, else the layer-by-layer path. */
-export function runBlock(backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void): Float32Array {
-  return blockRunners.get(backend)?.(b, x, n, weights, keep) ?? runBlockLayerwise(backend, b, x, n, weights, keep);
+export function runBlock(
+  backend: Backend, b: BlockPlan, x: Float32Array, n: number, weights: MobileNetV2Weights, keep: (name: string, t: Tap) => void,
+  wants?: (name: string) => boolean,
+): Float32Array {
+  return blockRunners.get(backend)?.(b, x, n, weights, keep, wants) ?? runBlockLayerwise(backend, b, x, n, weights, keep);
 }
 
 /** One block on a backend, layer by layer (see runBlockOps). */
@@ -278,8 +285,8 @@ export interface Arithmetic<T> {
   ops(n: number): NetworkOps<T>;
   /** Number of values of a tensor (the input check needs it before the batch size is known). */
   length(x: T): number;
-  /** Runs one backbone block; `keep` receives every intermediate result. */
-  block(b: BlockPlan, x: T, n: number, keep: (name: string, t: Tap<T>) => void): T;
+  /** Runs one backbone block; `keep` receives every intermediate result; `wants` names the taps asked for. */
+  block(b: BlockPlan, x: T, n: number, keep: (name: string, t: Tap<T>) => void, wants: (name: string) => boolean): T;
   /**
    * Runs `fn` in the arithmetic's working memory. `scoped` tells whether results there are views
    * that must be copied (ops.copy) to outlive the run.
@@ -293,7 +300,7 @@ export function floatArithmetic(backend: Backend, weights: MobileNetV2Weights): 
     name: 'float',
     ops: (n) => floatOps(backend, weights, n),
     length: (x) => x.length,
-    block: (b, x, n, keep) => runBlock(backend, b, x, n, weights, keep),
+    block: (b, x, n, keep, wants) => runBlock(backend, b, x, n, weights, keep, wants),
     within: (fn) => withScope(backend, () => fn(inScope(backend))),
   };
 }
@@ -348,7 +355,7 @@ export function runWith<P, R, T>(
     for (const b of backbone.blocks) {
       arithmetic.block(b, features.data, n, (name, t) => {
         features = ctx.keep(name, t.data, t.shape);
-      });
+      }, ctx.wants);
     }
     return { output: head.run(ctx, plan, features), taps };
   });

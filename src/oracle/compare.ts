@@ -37,6 +37,11 @@ export interface CompareOptions {
   layoutB?: ActivationLayout;
   /** Input size [H, W] when no input tap or metadata says it. */
   resolution?: [number, number];
+  /**
+   * Per-tap absolute tolerance used when `atol` is not given (compare --dequantize: one
+   * quantization step of the dequantized side).
+   */
+  atolByTap?: ReadonlyMap<string, number>;
 }
 
 export interface TapComparison {
@@ -95,7 +100,7 @@ export interface PreparedComparison {
 /** Tolerance for one tap under the options. */
 export function tapTolerance(name: string, scaleB: number, o: CompareOptions): { atol: number; rtol: number } {
   const d = networkTolerance(scaleB, name === 'classifier');
-  return { atol: o.atol ?? d.atol, rtol: o.rtol ?? d.rtol };
+  return { atol: o.atol ?? o.atolByTap?.get(name) ?? d.atol, rtol: o.rtol ?? d.rtol };
 }
 
 /** Compares two taps already in the same (NHWC) shape. */

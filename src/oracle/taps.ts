@@ -204,6 +204,45 @@ export function readTapDir(dir: string): TapDir {
   return { dir, taps, unmatched, meta, integer, order };
 }
 
+/**
+ * An integer tap directory as real numbers, real = scale·(q − zeroPoint) from its conventions.json
+ * (per tensor, or per channel along `axis`): what `compare --dequantize` measures quantization drift
+ * with, against a float run of the same network. Taps without a scale (e.g. an int32 class map) or
+ * not named after a MobileNetV2 tap are left out (listed in `unmatched`). `steps` holds each tap's
+ * quantization step (its largest scale), the natural unit of the differences.
+ */
+export function dequantizeTapDir(d: TapDir): { dir: TapDir; steps: ReadonlyMap<string, number> } {
+  const taps = new Map<string, StoredTap>();
+  const steps = new Map<string, number>();
+  const unmatched = [...d.unmatched];
+  for (const [name, t] of d.taps) {
+    const canonical = canonicalTapName(name);
+    if (t.integer === null) {
+      if (canonical !== null) taps.set(canonical, t);
+      else unmatched.push(name);
+      continue;
+    }
+    const q = t.quantization;
+    if (q === null || canonical === null) { unmatched.push(name); continue; }
+    const scales = typeof q.scale === 'number' ? [q.scale] : [...q.scale];
+    const zeros = typeof q.zeroPoint === 'number' ? [q.zeroPoint] : [...q.zeroPoint];
+    const axis = q.axis ?? t.shape.length - 1;
+    const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const channels = scales.length;
+    if (channels > 1 && t.shape[axis] !== channels) throw usageError(`${d.dir}: tap '${name}' has ${channels} scales for ${t.shape[axis]} channels along axis ${axis}`);
+    const data = new Float32Array(t.integer.length);
+    for (let i = 0; i < data.length; i++) {
+      const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
+      data[i] = scales[c]! * (t.integer[i]! - (zeros[c] ?? zeros[0]!));
+    }
+    taps.set(canonical, { ...t, data, dtype: 'float32', integer: null });
+    steps.set(canonical, Math.max(...scales));
+  }
+  if (taps.size === 0) throw usageError(`${d.dir}: no integer tap has a scale and zero point in conventions.json to dequantize with`);
+  const order = d.order?.map((n) => canonicalTapName(n)).filter((n): n is string => n !== null && taps.has(n)) ?? null;
+  return { dir: { ...d, taps, unmatched, integer: false, order }, steps };
+}
+
 /** The `taps` list of conventions.json for the given taps, in the order given (execution order). */
 export function tapRecords(taps: Iterable<{ readonly name: string; readonly file?: string; readonly dtype?: NpyDType; readonly shape?: readonly number[]; readonly quantization?: TapQuantization | null }>): TapRecord[] {
   const out: TapRecord[] = [];

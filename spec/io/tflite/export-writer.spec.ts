@@ -110,4 +110,21 @@ describe('TFLite graph builder', () => {
       tfl.dispose();
     }
   });
+  it('quantized tensors: per-tensor and per-channel parameters (with quantized_dimension) read back; bad parameters refused', () => {
+    const b = new TfliteGraphBuilder();
+    const x = b.activation('x', [1, 2, 2, 3], 'INT8', { scale: [0.5], zeroPoint: [-3], min: -1, max: 2 });
+    const w = b.constantQuantized('w', [1, 3, 3, 3], new Int8Array(27).fill(7), { scale: [0.1, 0.2, 0.3], zeroPoint: [0, 0, 0], quantizedDimension: 3 });
+    const bias = b.constantQuantized('b', [3], Int32Array.of(1, -2, 3), { scale: [0.05, 0.1, 0.15], zeroPoint: [0, 0, 0] });
+    const y = b.activation('y', [1, 2, 2, 3], 'INT8', { scale: [0.25], zeroPoint: [10] });
+    b.op('DEPTHWISE_CONV_2D', [x, w, bias], [y], options.depthwiseConv2d({ padding: 'SAME', stride: 1, activation: 'NONE' }));
+    const m = readTfliteModel(b.finish({ inputs: [x], outputs: [y], description: 'q' }), 'q');
+    const [tx, tw, tb] = m.subgraphs[0]!.tensors;
+    expect(tx!.type).toBe('INT8');
+    expect(tx!.quantization).toMatchObject({ scale: [0.5], zeroPoint: [-3], min: [-1], max: [2], quantizedDimension: 0 });
+    expect(tw!.quantization).toMatchObject({ scale: [0.1, 0.2, 0.3].map(Math.fround), quantizedDimension: 3 });
+    expect([...(tensorData(m, tb!.index) as Int32Array)]).toEqual([1, -2, 3]);
+    for (const bad of [{ scale: [Number.NaN], zeroPoint: [0] }, { scale: [0], zeroPoint: [0] }, { scale: [1, 1], zeroPoint: [0, 0] }, { scale: [1], zeroPoint: [0.5] }]) {
+      expect(() => new TfliteGraphBuilder().activation('t', [1, 3], 'INT8', bad)).toThrow(/tensor 't'/);
+    }
+  });
 });

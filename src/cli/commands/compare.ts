@@ -9,10 +9,10 @@ import { compareIntegerTapDirs, prepareComparison, type CompareResult, type Inte
 import { formatLsbHistogram } from '../../oracle/integer-diff.js';
 import { diagnose, type Diagnosis } from '../../oracle/diagnose.js';
 import { explain, type ExplainResult } from '../../oracle/explain.js';
-import { readTapDir, toNhwc, type Tap } from '../../oracle/taps.js';
+import { dequantizeTapDir, readTapDir, toNhwc, type Tap } from '../../oracle/taps.js';
 import { fmtShape, shapeError, usageError } from '../../errors.js';
 
-const USAGE = `usage: mobilenetv2 compare A B [--atol X] [--rtol R] [--json]
+const USAGE = `usage: mobilenetv2 compare A B [--atol X] [--rtol R] [--json] [--dequantize]
                           [--layout-a nchw|nhwc] [--layout-b nchw|nhwc] [--resolution H[xW]]
                           [--explain --weights W.safetensors [--input X.npy]
                            [--profile P] [--padding symmetric|tf-same] [--bn-eps E]]
@@ -32,11 +32,16 @@ no tolerance. Per tap: the number of differing values, the LSB histogram (|A −
 and the max), the first differing element; with each tap's scale and zero point in the directory's
 conventions.json ("taps": [{"name", "file", "scale", "zeroPoint"}, …], in execution order) also
 the largest difference in real units. It names the first tap in execution order with a difference.
-A tap that is integer in one directory and float (or another integer type) in the other is an error.
+A tap that is integer in one directory and float (or another integer type) in the other is an error,
+unless --dequantize: then integer taps become real numbers (scale·(q − zero point) from their
+conventions.json) and are compared as floats — the quantization drift of an int8/uint8 run against a
+float run of the same network, per layer (max |A − B|, cosine, SQNR), each tap within one
+quantization step by default.
 
   --atol X       absolute tolerance (default 1e-4 · max|B| per tap, the policy in docs/tolerances.md)
   --rtol R       relative tolerance, times |B| (default 0)
   --json         print the full report as JSON
+  --dequantize   integer taps as real numbers, compared with float taps (quantization drift)
   --layout-a L, --layout-b L   layout of 4-D taps when the shapes cannot tell
   --resolution   input size, when neither directory has an input tap
   --explain      rerun our model on the same weights and input under each alternative convention
@@ -138,6 +143,7 @@ export const compareCommand: Command = {
       'layout-a': { type: 'string' }, 'layout-b': { type: 'string' }, resolution: { type: 'string' },
       explain: { type: 'boolean' }, weights: { type: 'string' }, input: { type: 'string' },
       profile: { type: 'string' }, padding: { type: 'string' }, 'bn-eps': { type: 'string' }, 'input-layout': { type: 'string' },
+      dequantize: { type: 'boolean' },
     }, true);
     if (positionals.length !== 2) throw usageError(`compare: give exactly two tap directories A and B (got ${positionals.length}; see 'mobilenetv2 help compare')`);
     const atol = numberOption('compare', 'atol', values.atol, (v) => v >= 0, 'a non-negative number');
@@ -147,7 +153,19 @@ export const compareCommand: Command = {
     const resolution = parseResolution(values.resolution);
     if (values.explain && typeof values.weights !== 'string') throw usageError('compare --explain needs --weights W.safetensors (the torchvision state dict both runs used)');
 
-    const dirA = readTapDir(positionals[0]!), dirB = readTapDir(positionals[1]!);
+    let dirA = readTapDir(positionals[0]!), dirB = readTapDir(positionals[1]!);
+    let atolByTap: Map<string, number> | undefined;
+    if (values.dequantize) {
+      if (!dirA.integer && !dirB.integer) throw usageError('compare --dequantize: neither directory holds integer taps');
+      if (values.explain) throw usageError('compare --dequantize measures quantization drift; --explain looks for a convention and does not apply');
+      atolByTap = new Map();
+      for (const side of [dirA, dirB]) {
+        if (!side.integer) continue;
+        const { dir, steps } = dequantizeTapDir(side);
+        for (const [name, step] of steps) atolByTap.set(name, Math.max(step, atolByTap.get(name) ?? 0));
+        if (side === dirA) dirA = dir; else dirB = dir;
+      }
+    }
     if (dirA.integer || dirB.integer) {
       for (const flag of ['explain', 'layout-a', 'layout-b', 'resolution'] as const) {
         if (values[flag] !== undefined) throw usageError(`compare: --${flag} applies to float taps only; ${(dirA.integer ? dirA : dirB).dir} holds integer taps (compared exactly, as stored)`);
@@ -157,8 +175,9 @@ export const compareCommand: Command = {
       else for (const l of integerReport(r)) io.out(l);
       return r.pass ? 0 : 1;
     }
-    const p = prepareComparison(dirA, dirB, { atol, rtol, layoutA, layoutB, resolution });
-    const d: Diagnosis = diagnose(p);
+    const p = prepareComparison(dirA, dirB, { atol, rtol, layoutA, layoutB, resolution, ...(atolByTap ? { atolByTap } : {}) });
+    // Dequantized integer taps differ from float ones by quantization, not by a convention: no diagnosis.
+    const d: Diagnosis | null = atolByTap ? null : diagnose(p);
     let ex: ExplainResult | null = null;
     if (values.explain) {
       const profile = values.profile === undefined ? null : parseProfileName(values.profile);
@@ -176,14 +195,19 @@ export const compareCommand: Command = {
     } else {
       io.out(`A: ${r.a.dir} (${r.a.taps} taps, ${r.a.layout.toUpperCase()}: ${r.a.layoutHow})`);
       io.out(`B: ${r.b.dir} (${r.b.taps} taps, ${r.b.layout.toUpperCase()}: ${r.b.layoutHow})  — the reference`);
-      io.out(`input ${r.resolution[0]}x${r.resolution[1]} (${r.resolutionHow}); ${r.taps.length} shared taps; tolerance ${atol === undefined ? '1e-4 · max|B| per tap' : `atol ${atol}`}${rtol ? ` + ${rtol}·|B|` : ''}`);
+      io.out(`input ${r.resolution[0]}x${r.resolution[1]} (${r.resolutionHow}); ${r.taps.length} shared taps; tolerance ${atol !== undefined ? `atol ${atol}` : atolByTap ? 'one quantization step per tap (dequantized)' : '1e-4 · max|B| per tap'}${rtol ? ` + ${rtol}·|B|` : ''}`);
       io.out('');
       for (const l of table(r)) io.out(l);
       for (const m of r.shapeMismatches) io.out(`${m.name}: shapes differ, A ${fmtShape(m.a)} vs B ${fmtShape(m.b)}`);
       if (r.onlyInA.length) io.out(`only in A: ${r.onlyInA.join(', ')}`);
       if (r.onlyInB.length) io.out(`only in B: ${r.onlyInB.join(', ')}`);
       io.out('');
-      if (d.firstDivergence === null) {
+      if (d === null) {
+        const worst = r.taps.reduce((w, t) => (t.metrics.sqnrDb < w.metrics.sqnrDb ? t : w), r.taps[0]!);
+        const beyond = r.taps.filter((t) => !t.pass).length;
+        io.out(`quantization drift: lowest SQNR ${worst.metrics.sqnrDb.toFixed(1)} dB at ${worst.name}; ${beyond} of ${r.taps.length} taps ` +
+          `have values more than one quantization step from the float run${r.firstFailure ? ` (first: ${r.firstFailure})` : ''}`);
+      } else if (d.firstDivergence === null) {
         io.out(`PASS: ${d.summary}`);
       } else {
         const t = r.taps.find((x) => x.name === d.firstDivergence);

@@ -15,14 +15,22 @@ import { writeFileBytes } from '../../io/files.js';
 import { readTfliteModel } from '../../io/tflite/model.js';
 import { usageError } from '../../errors.js';
 import { checkOutputFile } from '../paths.js';
+import { planBatch } from '../batch.js';
+import { createBackend } from '../../backend/create.js';
+import { calibrateClassifier } from '../../io/tflite/ptq.js';
+import { decodeImage } from '../../io/image/decode.js';
+import { preprocessImage } from '../../io/image/preprocess.js';
+import { readFileBytes } from '../../io/files.js';
 
 const USAGE = `usage: mobilenetv2 convert --to tflite (--weights W.safetensors | --random-seed N) --out MODEL.tflite
                          [--head classifier|deeplab|ssdlite] [--width W] [--resolution R] [--classes K]
                          [--padding tf-same|symmetric] [--bn-eps E] [--no-softmax]
                          [--max-detections N] [--regular-nms] [--no-postprocess]
+                         [--int8 --calibration IMAGES [--calibration-count N] [--calibration-normalization P]]
 
 Exports a float32 network to a TensorFlow Lite file that the TFLite interpreter runs with exactly our
-(BN-folded) weights.
+(BN-folded) weights — or, with --int8, a full-integer int8 classifier quantized as TFLite's converter
+does (post-training: calibrated activations, per-channel weights, int32 biases).
 
   --to tflite        the output format (the only one so far)
   --weights W        classifier: a torchvision mobilenet_v2 state dict (width and classes inferred);
@@ -43,7 +51,15 @@ Exports a float32 network to a TensorFlow Lite file that the TFLite interpreter 
   --no-softmax       classifier: end at the logits instead of SOFTMAX
   --max-detections N ssdlite: the post-process op's max_detections (default 10, TF's exporter)
   --regular-nms      ssdlite: the op's per-class NMS (use_regular_nms) instead of the fast NMS
-  --no-postprocess   ssdlite: end at the raw box encodings and sigmoid class scores`;
+  --no-postprocess   ssdlite: end at the raw box encodings and sigmoid class scores
+  --int8             classifier: write an int8 model (int8 input and SOFTMAX output); every
+                     activation's range is calibrated by running the float network on --calibration
+  --calibration I    representative images: files, directories or quoted globs, comma-separated
+  --calibration-count N  use the first N images (default 100; TFLite suggests 100–500)
+  --calibration-normalization P  how calibration images are normalized (default tf-inception,
+                     [−1, 1]: the file's int8 input then takes raw pixels as q = p − 128; with
+                     torch-imagenet, load the file with normalization 'torch-imagenet' so inputs
+                     are normalized, then quantized with the input's scale)`;
 
 export const convertCommand: Command = {
   summary: 'export a network (torchvision weights or seeded random) to a .tflite file',
@@ -54,6 +70,7 @@ export const convertCommand: Command = {
       head: { type: 'string' }, width: { type: 'string' }, resolution: { type: 'string' }, classes: { type: 'string' },
       padding: { type: 'string' }, 'bn-eps': { type: 'string' }, 'no-softmax': { type: 'boolean' },
       'max-detections': { type: 'string' }, 'regular-nms': { type: 'boolean' }, 'no-postprocess': { type: 'boolean' },
+      int8: { type: 'boolean' }, calibration: { type: 'string' }, 'calibration-count': { type: 'string' }, 'calibration-normalization': { type: 'string' },
     });
     const to = choiceOption('convert', 'to', values.to, ['tflite'] as const);
     if (to === undefined) throw usageError("convert: --to tflite is required (see 'mobilenetv2 help convert')");
@@ -73,6 +90,14 @@ export const convertCommand: Command = {
     if (head !== 'ssdlite' && (maxDetections !== undefined || values['regular-nms'] || values['no-postprocess'])) {
       throw usageError('convert: --max-detections, --regular-nms and --no-postprocess are for --head ssdlite');
     }
+    const int8 = values.int8 === true;
+    const calibrationCount = numberOption('convert', 'calibration-count', values['calibration-count'], (v) => Number.isInteger(v) && v >= 1 && v <= 100000, 'an integer from 1 to 100000') ?? 100;
+    const calibrationNormalization = choiceOption('convert', 'calibration-normalization', values['calibration-normalization'], ['tf-inception', 'torch-imagenet'] as const) ?? 'tf-inception';
+    if (int8 && head !== 'classifier') throw usageError('convert: --int8 is for --head classifier (int8 DeepLab/SSDLite export is not written yet)');
+    if (int8 && typeof values.calibration !== 'string') throw usageError('convert: --int8 needs --calibration IMAGES (representative images to calibrate the activation ranges)');
+    if (!int8 && (values.calibration !== undefined || values['calibration-count'] !== undefined || values['calibration-normalization'] !== undefined)) {
+      throw usageError('convert: --calibration, --calibration-count and --calibration-normalization are for --int8');
+    }
 
     let bytes: Uint8Array;
     if (head === 'classifier') {
@@ -84,7 +109,19 @@ export const convertCommand: Command = {
         plan = buildPlan({ width: width ?? 1, resolution: resolution ?? 224, classes: classes ?? 1001, padding });
         weights = randomClassifierWeights(plan, seed!);
       }
-      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'], randomSeed: seed });
+      let int8Options;
+      if (int8) {
+        const images = planBatch('convert', (values.calibration as string).split(','), {}).images.slice(0, calibrationCount);
+        const backend = await createBackend('ts-fast');
+        const inputs = images.map((path) => {
+          const img = decodeImage(readFileBytes(path, 'calibration image'), path);
+          const { tensor } = preprocessImage(img, { width: plan.options.inputW, height: plan.options.inputH, resize: 'bilinear-half-pixel', normalization: calibrationNormalization });
+          return { data: tensor, shape: [1, plan.options.inputH, plan.options.inputW, 3] };
+        });
+        int8Options = { ranges: calibrateClassifier(backend, plan, weights, inputs), calibrationRuns: inputs.length };
+        io.err(`calibrated the activation ranges on ${inputs.length} image${inputs.length === 1 ? '' : 's'} (${calibrationNormalization})`);
+      }
+      bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'], randomSeed: seed, ...(int8Options ? { int8: int8Options } : {}) });
     } else if (head === 'deeplab') {
       const plan = buildDeeplabPlan({ width: width ?? 1, resolution: resolution ?? 513, classes: classes ?? 21, padding });
       const weights = weightsPath

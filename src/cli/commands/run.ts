@@ -10,7 +10,7 @@ import { ARITHMETICS, DEFAULT_REQUANTIZATION, REQUANTIZATION_PROFILE_NAMES } fro
 import type { TensorData } from '../../app/run-tensor.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import { threadsOption } from '../options.js';
-import { tapRecords, writeTapMetadata } from '../../oracle/taps.js';
+import { canonicalTapName, tapRecords, writeTapMetadata } from '../../oracle/taps.js';
 import { readSafetensorsStateDict } from '../../io/safetensors-state-dict.js';
 import { loadTorchvision } from '../../io/torchvision.js';
 import { forward } from '../../model/forward.js';
@@ -137,7 +137,9 @@ async function runModelFile(values: Record<string, string | boolean | string[] |
     writeNpyTypedFile(values.output as string, final.data, final.shape);
     if (typeof values.taps === 'string') {
       mkdirSync(values.taps, { recursive: true });
-      const all = [...result.taps, ...result.outputs.filter((o) => !result.taps.some((t) => t.name === o.name))];
+      // An output that is a tap under another name (the classifier's 'logits') is written once, as the tap.
+      const tapOf = (name: string): string => canonicalTapName(name) ?? name;
+      const all = [...result.taps, ...result.outputs.filter((o) => !result.taps.some((t) => tapOf(t.name) === tapOf(o.name)))];
       for (const t of all) writeNpyTypedFile(join(values.taps, `${t.name}.npy`), t.data, t.shape);
       writeTapMetadata(values.taps, tapRecords(all.map((t) => ({ name: t.name, shape: t.shape, quantization: t.quantization }))), {
         model: model.name, arithmetic: result.arithmetic.kind, requantization: result.arithmetic.requantization,

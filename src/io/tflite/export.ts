@@ -51,7 +51,8 @@ import { SSD_BOX_CODER_SCALES } from '../../model/ssd/box-coder.js';
 import { usageError, weightsError } from '../../errors.js';
 import type { DetectionPostProcessOptions } from './model.js';
 import type { Activation } from './schema.js';
-import { encodeFlexBufferMap, options as opt, TfliteGraphBuilder } from './writer.js';
+import { encodeFlexBufferMap, options as opt, TfliteGraphBuilder, type TensorQuantization } from './writer.js';
+import { int32Bias, int8ActivationQuantization, INT8_SOFTMAX_OUTPUT, perChannelInt8Weights, type ActivationRanges } from './ptq.js';
 import { seededUniform } from '../../model/random.js';
 
 export const DETECTION_POSTPROCESS_CODE = 'TFLite_Detection_PostProcess';
@@ -99,17 +100,53 @@ class NetworkWriter {
   /** Layer outputs exposed as graph outputs (tap mode), in execution order. */
   readonly taps: number[] = [];
 
-  /** `tapMode`: name every layer output by its tap name and make it a graph output. */
-  constructor(readonly source: string, readonly tapMode = false) {}
+  /**
+   * `tapMode`: name every layer output by its tap name and make it a graph output. `ranges`: write
+   * an int8 model (src/io/tflite/ptq.ts), every activation quantized from its calibrated range.
+   */
+  constructor(readonly source: string, readonly tapMode = false, readonly ranges: ActivationRanges | null = null) {}
 
-  /** A layer output: TF-style `name`, or in tap mode the tap name (recorded as a graph output). */
-  layer(tfName: string, tap: string, shape: readonly number[]): number {
-    const t = this.b.activation(this.tapMode ? tap : tfName, shape);
+  /** The int8 parameters of the activation `tap` from its calibrated range (null for a float model). */
+  quantizationOf(tap: string): TensorQuantization | null {
+    if (!this.ranges) return null;
+    const r = this.ranges.get(tap);
+    if (!r) throw usageError(`${this.source}: no calibrated range for '${tap}' (calibrate with every tap of the plan)`);
+    return int8ActivationQuantization(r);
+  }
+
+  /** An activation tensor of the model's type: float32, or int8 with `q`. */
+  activation(name: string, shape: readonly number[], q: TensorQuantization | null): number {
+    return q ? this.b.activation(name, shape, 'INT8', q) : this.b.activation(name, shape);
+  }
+
+  /**
+   * A layer output: TF-style `name`, or in tap mode the tap name (recorded as a graph output);
+   * quantized from the tap's calibrated range unless `sameAs` names a tensor whose parameters it keeps.
+   */
+  layer(tfName: string, tap: string, shape: readonly number[], sameAs?: number): number {
+    const q = sameAs !== undefined ? this.quantization(sameAs) : this.quantizationOf(tap);
+    const t = this.activation(this.tapMode ? tap : tfName, shape, q);
     if (this.tapMode) this.taps.push(t);
     return t;
   }
 
   shape(t: number): readonly number[] { return this.b.tensor(t).shape; }
+
+  quantization(t: number): TensorQuantization | null { return this.b.tensor(t).quantization ?? null; }
+
+  /**
+   * A conv's weight and bias constants: float32 as they are, or int8 per output channel with the
+   * int32 bias at the input's scale times each channel's weight scale.
+   */
+  weightsAndBias(name: string, input: number, wShape: readonly number[], weight: Float32Array, bias: Float32Array, axis: 'outer' | 'inner' | 'tensor'): [number, number] {
+    const inQ = this.quantization(input);
+    if (!inQ) return [this.b.constantF32(`${name}/weights`, wShape, weight), this.b.constantF32(`${name}/biases`, [bias.length], bias)];
+    const qw = perChannelInt8Weights(weight, axis === 'tensor' ? 1 : bias.length, axis === 'inner' ? 'inner' : 'outer');
+    const scales = qw.quantization.scale.length === 1 ? bias.map(() => qw.quantization.scale[0]!) : qw.quantization.scale;
+    const qb = int32Bias(bias, inQ.scale[0]!, [...scales]);
+    const biasQ = axis === 'tensor' ? { scale: [qb.quantization.scale[0]!], zeroPoint: [0] } : qb.quantization;
+    return [this.b.constantQuantized(`${name}/weights`, wShape, qw.data, qw.quantization), this.b.constantQuantized(`${name}/biases`, [bias.length], qb.data, biasQ)];
+  }
 
   /** One conv of the plan with its (folded) weights; returns the output tensor. */
   conv(c: ConvPlan, input: number, w: ConvWeights | undefined, name: string): number {
@@ -122,14 +159,14 @@ class NetworkWriter {
     const expected = convWeightShape(c).reduce((a, d) => a * d, 1);
     if (w.weight.length !== expected || w.bias.length !== c.outC) throw weightsError(`${this.source}: ${c.name} weights have the wrong size`);
     const wShape = c.kind === 'conv' ? [c.outC, c.kernel, c.kernel, c.inC] : c.kind === 'depthwise' ? [1, c.kernel, c.kernel, c.outC] : [c.outC, 1, 1, c.inC];
-    const weight = this.b.constantF32(`${name}/weights`, wShape, w.weight);
-    const bias = this.b.constantF32(`${name}/biases`, [c.outC], w.bias);
+    const [weight, bias] = this.weightsAndBias(name, input, wShape, w.weight, w.bias, c.kind === 'depthwise' ? 'inner' : 'outer');
     let x = input;
     const padding = exportPadding(c);
     if (padding.kind === 'PAD') {
       const p = padding.pad;
       const paddings = this.b.constantI32(`${name}/Pad/paddings`, [4, 2], [0, 0, p.top, p.bottom, p.left, p.right, 0, 0]);
-      const padded = this.b.activation(`${name}/Pad`, [1, g.inH + p.top + p.bottom, g.inW + p.left + p.right, c.inC]);
+      // Quantized PAD fills with the zero point and keeps its input's parameters.
+      const padded = this.activation(`${name}/Pad`, [1, g.inH + p.top + p.bottom, g.inW + p.left + p.right, c.inC], this.quantization(x));
       this.b.op('PAD', [x, paddings], [padded], opt.pad());
       this.padOps.push(c.name);
       x = padded;
@@ -163,14 +200,15 @@ class NetworkWriter {
 
   reshape(input: number, shape: readonly number[], name: string): number {
     const shapeT = this.b.constantI32(`${name}/shape`, [shape.length], shape);
-    const out = this.b.activation(name, shape);
+    const out = this.activation(name, shape, this.quantization(input));
     this.b.op('RESHAPE', [input, shapeT], [out], opt.reshape(shape));
     return out;
   }
 
   globalAvgPool(input: number, name: string, tap: string): number {
     const [, h, w, c] = this.shape(input) as [number, number, number, number];
-    const out = this.layer(name, tap, [1, 1, 1, c]);
+    // Quantized AVERAGE_POOL_2D cannot rescale: its output keeps the input's parameters.
+    const out = this.layer(name, tap, [1, 1, 1, c], this.ranges ? input : undefined);
     this.b.op('AVERAGE_POOL_2D', [input], [out], opt.pool2d({ padding: 'VALID', stride: 1, filterH: h, filterW: w }));
     return out;
   }
@@ -185,7 +223,7 @@ class NetworkWriter {
 }
 
 function inputTensor(w: NetworkWriter, name: string, h: number, width: number): number {
-  return w.b.activation(name, [1, h, width, 3]);
+  return w.activation(name, [1, h, width, 3], w.quantizationOf('input'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,15 +243,27 @@ export interface ClassifierExportOptions {
    * outputs, so this is how single layers of the file can be compared.
    */
   taps?: boolean;
+  /**
+   * Write a full-integer int8 model (post-training quantization as TFLite's converter does it, see
+   * src/io/tflite/ptq.ts) from these calibrated activation ranges (`calibrateClassifier`): int8
+   * input and output, per-channel int8 conv weights, a per-tensor int8 FULLY_CONNECTED, int32 biases.
+   */
+  int8?: { ranges: ActivationRanges; calibrationRuns?: number };
 }
 
 /**
  * A MobileNetV2 classifier (or a features-only plan: the last feature map becomes the output) as a
- * float32 .tflite file.
+ * float32 .tflite file, or an int8 one with `int8`.
+ *
+ * @example
+ * ```ts
+ * const ranges = calibrateClassifier(backend, plan, weights, representativeInputs);
+ * const bytes = exportClassifierTflite(plan, weights, { int8: { ranges } });
+ * ```
  */
 export function exportClassifierTflite(plan: MobileNetV2Plan, weights: MobileNetV2Weights, options: ClassifierExportOptions = {}): Uint8Array {
   checkWeights(plan, weights, 'export');
-  const w = new NetworkWriter('export', options.taps ?? false);
+  const w = new NetworkWriter('export', options.taps ?? false, options.int8?.ranges ?? null);
   const { inputH, inputW } = plan.options;
   const input = inputTensor(w, 'input', inputH, inputW);
   const { last } = w.backbone(plan, input, weights, 'MobilenetV2/');
@@ -223,28 +273,28 @@ export function exportClassifierTflite(plan: MobileNetV2Plan, weights: MobileNet
     if (!plan.taps.includes('pool')) throw usageError('export: the plan has a classifier but no global pool');
     const pooled = w.globalAvgPool(last, 'MobilenetV2/Logits/AvgPool', 'pool');
     const cw = weights.classifier!;
-    const bias = w.b.constantF32('MobilenetV2/Logits/Conv2d_1c_1x1/biases', [cls.classes], cw.bias);
     let logits: number;
     if ((options.classifierOp ?? 'conv') === 'conv') {
-      const weight = w.b.constantF32('MobilenetV2/Logits/Conv2d_1c_1x1/weights', [cls.classes, 1, 1, cls.inC], cw.weight);
+      const [weight, bias] = w.weightsAndBias('MobilenetV2/Logits/Conv2d_1c_1x1', pooled, [cls.classes, 1, 1, cls.inC], cw.weight, cw.bias, 'outer');
       const conv = w.layer('MobilenetV2/Logits/Conv2d_1c_1x1/BiasAdd', 'classifier', [1, 1, 1, cls.classes]);
       w.b.op('CONV_2D', [pooled, weight, bias], [conv], opt.conv2d({ padding: 'VALID', stride: 1, activation: 'NONE' }));
       logits = w.reshape(conv, [1, cls.classes], 'MobilenetV2/Logits/output');
     } else {
       const flat = w.reshape(pooled, [1, cls.inC], 'MobilenetV2/Logits/flatten');
-      const weight = w.b.constantF32('MobilenetV2/Logits/Dense/weights', [cls.classes, cls.inC], cw.weight);
+      // Per-tensor int8 weights: what TFLite's converter writes for FULLY_CONNECTED by default.
+      const [weight, bias] = w.weightsAndBias('MobilenetV2/Logits/Dense', flat, [cls.classes, cls.inC], cw.weight, cw.bias, 'tensor');
       logits = w.layer('MobilenetV2/Logits/output', 'classifier', [1, cls.classes]);
       w.b.op('FULLY_CONNECTED', [flat, weight, bias], [logits], opt.fullyConnected('NONE'));
     }
     out = logits;
     if (options.softmax ?? true) {
-      out = w.b.activation('MobilenetV2/Predictions/Softmax', [1, cls.classes]);
+      out = w.activation('MobilenetV2/Predictions/Softmax', [1, cls.classes], options.int8 ? INT8_SOFTMAX_OUTPUT : null);
       w.b.op('SOFTMAX', [logits], [out], opt.softmax(1));
     }
   }
   const o = plan.options;
   const description = options.description ??
-    `mobilenetv2 export: MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${cls ? `${cls.classes} classes` : 'features only'}, padding ${o.padding}${w.padOps.length ? ` (${w.padOps.length} explicit PAD ops)` : ''}, float32`;
+    `mobilenetv2 export: MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${cls ? `${cls.classes} classes` : 'features only'}, padding ${o.padding}${w.padOps.length ? ` (${w.padOps.length} explicit PAD ops)` : ''}, ${options.int8 ? `int8 post-training quantization (per-channel weights${options.int8.calibrationRuns ? `, calibrated on ${options.int8.calibrationRuns} inputs` : ''})` : 'float32'}`;
   return w.b.finish({ inputs: [input], outputs: [out, ...w.taps.filter((t) => t !== out)], description: description + randomMark(options.randomSeed) });
 }
 

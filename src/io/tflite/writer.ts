@@ -373,12 +373,48 @@ export const options = {
 // ---------------------------------------------------------------------------------------------
 // TFLite graph builder
 
+/** QuantizationParameters: min 0, max 1, scale 2, zero_point 3 (int64), quantized_dimension 6. */
+function quantizationTable(q: TensorQuantization): FbTable {
+  return fb.table([
+    [0, q.min !== undefined ? fb.scalars('f32', [q.min]) : null],
+    [1, q.max !== undefined ? fb.scalars('f32', [q.max]) : null],
+    [2, fb.scalars('f32', q.scale)],
+    [3, fb.scalars('i64', q.zeroPoint.map((z) => BigInt(z)))],
+    [6, q.quantizedDimension ? i32(q.quantizedDimension) : null],
+  ]);
+}
+
+function checkQuantization(name: string, shape: readonly number[], q: TensorQuantization): void {
+  const axis = q.quantizedDimension ?? 0;
+  const channels = q.scale.length === 1 ? 1 : shape[axis];
+  if (q.scale.length !== q.zeroPoint.length || q.scale.length !== channels) {
+    throw usageError(`tensor '${name}': ${q.scale.length} scales and ${q.zeroPoint.length} zero points for shape [${shape.join(', ')}] along axis ${axis}`);
+  }
+  for (const s of q.scale) if (!(Number.isFinite(s) && s > 0)) throw usageError(`tensor '${name}': quantization scale ${s} (expected a finite number > 0)`);
+  for (const z of q.zeroPoint) if (!Number.isInteger(z)) throw usageError(`tensor '${name}': zero point ${z} is not an integer`);
+}
+
+/**
+ * A tensor's quantization as the schema stores it: real = scale·(q − zero_point), one scale per
+ * tensor, or one per channel along `quantizedDimension` (int8 weights and int32 biases).
+ */
+export interface TensorQuantization {
+  readonly scale: readonly number[];
+  readonly zeroPoint: readonly number[];
+  /** Axis of the per-channel scales (default 0). */
+  readonly quantizedDimension?: number;
+  /** The calibrated float range the parameters were derived from (informational, as converters write it). */
+  readonly min?: number;
+  readonly max?: number;
+}
+
 export interface TensorSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly type: TensorType;
   /** Index into the model's buffers; 0 = the empty sentinel (activations). */
   readonly buffer: number;
+  readonly quantization?: TensorQuantization;
 }
 
 interface OperatorSpec {
@@ -427,15 +463,24 @@ export class TfliteGraphBuilder {
     return n;
   }
 
-  private addTensor(name: string, shape: readonly number[], type: TensorType, buffer: number): number {
+  private addTensor(name: string, shape: readonly number[], type: TensorType, buffer: number, quantization?: TensorQuantization): number {
     for (const d of shape) if (!Number.isInteger(d) || d < 0) throw usageError(`tensor '${name}': bad dimension ${d} in [${shape.join(', ')}]`);
-    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, buffer });
+    if (quantization) checkQuantization(name, shape, quantization);
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, buffer, ...(quantization ? { quantization } : {}) });
     return this.tensors.length - 1;
   }
 
-  /** A tensor computed by an operator (or fed as a graph input). */
-  activation(name: string, shape: readonly number[], type: TensorType = 'FLOAT32'): number {
-    return this.addTensor(name, shape, type, 0);
+  /** A tensor computed by an operator (or fed as a graph input); quantized when `quantization` is given. */
+  activation(name: string, shape: readonly number[], type: TensorType = 'FLOAT32', quantization?: TensorQuantization): number {
+    return this.addTensor(name, shape, type, 0, quantization);
+  }
+
+  /** A constant quantized tensor (INT8 weights, INT32 biases): `data`'s bytes are copied into their own buffer. */
+  constantQuantized(name: string, shape: readonly number[], data: Int8Array | Int32Array, quantization: TensorQuantization): number {
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== count) throw usageError(`constant '${name}': ${data.length} values for shape [${shape.join(', ')}] (${count})`);
+    this.buffers.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+    return this.addTensor(name, shape, data instanceof Int8Array ? 'INT8' : 'INT32', this.buffers.length - 1, quantization);
   }
 
   /** A constant FLOAT32 tensor; the data is copied into its own buffer. */
@@ -492,6 +537,7 @@ export class TfliteGraphBuilder {
       [1, i8(TENSOR_TYPES.indexOf(t.type))],
       [2, fb.scalar('u32', t.buffer)],
       [3, fb.string(t.name)],
+      [4, t.quantization ? quantizationTable(t.quantization) : null],
     ]);
     const opTable = (o: OperatorSpec): FbTable => fb.table([
       [0, fb.scalar('u32', o.opcode)],
