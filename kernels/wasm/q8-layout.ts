@@ -5,12 +5,10 @@
  * of once per MAdd) is exact, and a tap in the padding becomes an explicit x' = 0, which adds
  * exactly 0 to the int32 accumulator — the same as the scalar kernels' skipping it.
  *
- *   q8_widen      x [P, IC] → [P, KP] (KP ≥ IC even, zero-filled)                 pointwise
- *   q8_pad_widen  x [N, H, W, C] → [N, HP, WP, CP] with the pads and CP − C as 0  depthwise
  *   q8_im2col     x [N, H, W, IC] → [N·OH·OW, KP] in the X4 layout, row = the receptive field in (kh, kw, ic) order  general conv
  *   q8_widen4     x [P, IC] → [P, KP] in the X4 layout (4 pixels interleaved per k pair)      pointwise
  *
- * Work items: pixels (q8_widen), padded rows N·HP (q8_pad_widen), output rows N·OH (q8_im2col).
+ * Work items: groups of 4 pixels (q8_widen4, q8_im2col).
  * Descriptors (i32 words) are listed per function.
  */
 
@@ -30,55 +28,6 @@
     v128.store(dst + (<usize>k << 1), i16x8.sub(v, z));
   }
   for (; k < n; k++) store<i16>(dst + (<usize>k << 1), <i16>(q8At(src + <usize>k, signed) - zx));
-}
-
-/** d: dst src IC KP zx signed. */
-export function q8_widen(p0: i32, p1: i32, d: usize): void {
-  const dst = <usize>load<i32>(d);
-  const src = <usize>load<i32>(d, 4);
-  const ic = load<i32>(d, 8);
-  const kp = load<i32>(d, 12);
-  const zx = load<i32>(d, 16);
-  const signed = load<i32>(d, 20) != 0;
-  for (let p = p0; p < p1; p++) {
-    const row = dst + (<usize>p * <usize>kp << 1);
-    widenRun(row, src + <usize>p * <usize>ic, ic, zx, signed);
-    for (let k = ic; k < kp; k++) store<i16>(row + (<usize>k << 1), 0);
-  }
-}
-
-/** d: dst src H W C CP HP WP PT PL zx signed. */
-export function q8_pad_widen(r0: i32, r1: i32, d: usize): void {
-  const dst = <usize>load<i32>(d);
-  const src = <usize>load<i32>(d, 4);
-  const h = load<i32>(d, 8);
-  const w = load<i32>(d, 12);
-  const c = load<i32>(d, 16);
-  const cp = load<i32>(d, 20);
-  const hp = load<i32>(d, 24);
-  const wpad = load<i32>(d, 28);
-  const pt = load<i32>(d, 32);
-  const pl = load<i32>(d, 36);
-  const zx = load<i32>(d, 40);
-  const signed = load<i32>(d, 44) != 0;
-  const zero = i16x8.splat(0);
-  const pixBytes = <usize>cp << 1;
-  for (let r = r0; r < r1; r++) {
-    const n = r / hp;
-    const ih = r - n * hp - pt;
-    const row = dst + <usize>r * <usize>wpad * pixBytes;
-    for (let pc = 0; pc < wpad; pc++) {
-      const o = row + <usize>pc * pixBytes;
-      const iw = pc - pl;
-      let k = 0;
-      if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
-        widenRun(o, src + (<usize>(n * h + ih) * <usize>w + <usize>iw) * <usize>c, c, zx, signed);
-        k = c;
-        for (; k & 7; k++) store<i16>(o + (<usize>k << 1), 0);
-      }
-      for (; k < cp; k += 8) v128.store(o + (<usize>k << 1), zero);
-    }
-  }
 }
 
 /**
