@@ -5,7 +5,10 @@
  * shared machine). Before timing, each of our runs is checked against the interpreter's output
  * byte for byte (a differing row reads WRONG).
  *
- *   node dist/bench/integer.js [--reps N] [--rounds R] [--models classifier,deeplab] [--ops]
+ *   node dist/bench/integer.js [--reps N] [--rounds R] [--models classifier,deeplab,int8-ptq] [--ops]
+ *
+ * 'int8-ptq' is an int8 per-channel classifier made by our exporter from the uint8 classifier's
+ * weights (see writeInt8Classifier), written to the temp directory for the run.
  *
  * --rounds R runs the whole sequence of processes R times and pools their samples (on a shared
  * machine the load drifts; interleaving the runtimes spreads it over all of them). --ops adds, for
@@ -16,16 +19,24 @@
  * Needs ../shared (or MOBILENETV2_MODELS) for the model files and images.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from '../src/api.js';
 import { loadTfliteInterpreter } from '../spec/helpers/tflite-oracle.js';
+import { createBackend } from '../src/backend/create.js';
+import { exportClassifierTflite } from '../src/io/tflite/export.js';
+import { calibrateClassifier } from '../src/io/tflite/ptq.js';
 
 const MODELS = {
   classifier: { file: 'mobilenet_v2_1.0_224_quant.tflite', image: 'cat.bmp' },
   deeplab: { file: 'deeplabv3_mnv2_pascal_quant.tflite', image: 'bird_segmentation.bmp' },
+  // int8 per-channel: the classifier's ImageNet weights re-quantized by our exporter (written by the parent run).
+  'int8-ptq': { file: null, image: 'cat.bmp' },
 } as const;
+const UINT8_CLASSIFIER = MODELS.classifier.file;
+const INT8_FILE_ENV = 'MOBILENETV2_BENCH_INT8_FILE';
 type ModelName = keyof typeof MODELS;
 const RUNTIMES = ['tflite', 'ours-wasm-1T', 'ours-wasm-2T'] as const;
 type Runtime = (typeof RUNTIMES)[number];
@@ -76,9 +87,9 @@ function opKindTimes(q8: Record<string, unknown>, call: () => void, reps: number
 
 async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Row> {
   const { file, image } = MODELS[model];
-  const path = resolve(sharedDir, 'models', file);
+  const path = file === null ? process.env[INT8_FILE_ENV]! : resolve(sharedDir, 'models', file);
   const m = await load({ model: path, backend: 'wasm-simd', threads: runtime === 'ours-wasm-2T' ? 2 : 1, arithmetic: 'integer', allowDownload: false });
-  const pixels = (await m.prepare(resolve(sharedDir, 'images', image))).quantized as Uint8Array;
+  const pixels = (await m.prepare(resolve(sharedDir, 'images', image))).quantized!;
   const interpreter = await loadTfliteInterpreter(new Uint8Array(readFileSync(path)), { variant: 'tflite_web_api_cc_simd' });
   const reference = interpreter.run([pixels])[0]!;
   let call: () => ArrayLike<number | bigint>;
@@ -97,6 +108,25 @@ async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Ro
   return { model, runtime, ok: true, medianMs: times[times.length >> 1]!, minMs: times[0]!, identical, times, ...(ops ? { ops } : {}) };
 }
 
+/**
+ * The int8 per-channel model of the 'int8-ptq' rows: the shared uint8 classifier's weights,
+ * dequantized, calibrated on the shared photos but cat.bmp, exported by exportClassifierTflite
+ * ({ int8 }) — as spec/io/tflite/export-int8.spec.ts checks it against the interpreter.
+ */
+async function writeInt8Classifier(): Promise<string> {
+  const uint8 = await load({ model: resolve(sharedDir, 'models', UINT8_CLASSIFIER), backend: 'ts-fast', allowDownload: false });
+  try {
+    const photos = readdirSync(resolve(sharedDir, 'images')).filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask') && f !== 'cat.bmp' && f !== 'bird_segmentation.bmp');
+    const inputs = await Promise.all(photos.map(async (f) => { const p = await uint8.prepare(resolve(sharedDir, 'images', f)); return { data: p.tensor, shape: p.shape }; }));
+    const backend = await createBackend('ts-fast');
+    const { plan, weights } = uint8.imported;
+    const bytes = exportClassifierTflite(plan, weights, { int8: { ranges: calibrateClassifier(backend, plan, weights, inputs), calibrationRuns: inputs.length } });
+    const path = join(tmpdir(), `mobilenetv2-bench-int8-ptq-${process.pid}.tflite`);
+    writeFileSync(path, bytes);
+    return path;
+  } finally { uint8.dispose(); }
+}
+
 async function mainBench(): Promise<void> {
   if (process.argv.includes('--one')) {
     const [model, runtime, reps] = [arg('--one') as ModelName, arg('--runtime') as Runtime, Number(arg('--reps') ?? 10)];
@@ -106,6 +136,8 @@ async function mainBench(): Promise<void> {
   const reps = Number(arg('--reps') ?? 10);
   const rounds = Math.max(1, Number(arg('--rounds') ?? 1));
   const models = (arg('--models')?.split(',') ?? Object.keys(MODELS)) as ModelName[];
+  for (const m of models) if (!(m in MODELS)) throw new Error(`unknown model '${m}'; expected ${Object.keys(MODELS).join(', ')}`);
+  if (models.includes('int8-ptq')) process.env[INT8_FILE_ENV] = await writeInt8Classifier();
   const extra = process.argv.includes('--ops') ? ['--ops'] : [];
   const rows: Row[] = [];
   for (let round = 0; round < rounds; round++) {
