@@ -54,7 +54,8 @@ does (post-training: calibrated activations, per-channel weights, int32 biases).
   --no-postprocess   ssdlite: end at the raw box encodings and sigmoid class scores
   --int8             classifier: write an int8 model (int8 input and SOFTMAX output); every
                      activation's range is calibrated by running the float network on --calibration
-  --calibration I    representative images: files, directories or quoted globs, comma-separated
+  --calibration I    representative images: files, directories or quoted globs, comma-separated;
+                     each is resized to the input size (bilinear, half-pixel) and normalized
   --calibration-count N  use the first N images (default 100; TFLite suggests 100–500)
   --calibration-normalization P  how calibration images are normalized (default tf-inception,
                      [−1, 1]: the file's int8 input then takes raw pixels as q = p − 128; with
