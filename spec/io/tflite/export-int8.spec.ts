@@ -32,7 +32,7 @@ import { readSafetensorsStateDict } from '../../../src/io/safetensors-state-dict
 import { loadTorchvision } from '../../../src/io/torchvision.js';
 import { importTflite } from '../../../src/io/tflite/import.js';
 import { exportClassifierTflite } from '../../../src/io/tflite/export.js';
-import { calibrateClassifier, int8ActivationQuantization, perChannelInt8Weights, int32Bias } from '../../../src/io/tflite/ptq.js';
+import { calibrateClassifier, int8ActivationQuantization, perChannelInt8Weights, int32Bias, RangeCalibrator } from '../../../src/io/tflite/ptq.js';
 import { readTfliteModel } from '../../../src/io/tflite/model.js';
 import { createBackend } from '../../../src/backend/create.js';
 import { load, type MobileNetV2Model } from '../../../src/api.js';
@@ -123,6 +123,14 @@ describe('int8 PTQ formulas (TFLite quantizer conventions)', () => {
     expect(inner.quantization).toMatchObject({ scale: [Math.fround(4 / 127), Math.fround(2 / 127)], quantizedDimension: 3 });
     expect([...inner.data]).toEqual([32, -127, 16, 16, 127, -64]);
     expect([...int32Bias(Float32Array.from([1, -1]), 0.5, [0.25, 0.125]).data]).toEqual([8, -16]);
+  });
+  it('calibration: running min of minima / max of maxima; a NaN activation is a one-line error, not a skipped value', () => {
+    const c = new RangeCalibrator();
+    c.observe(new Map([['features.0', { data: Float32Array.of(-1, 2), shape: [2] }]]));
+    c.observe(new Map([['features.0', { data: Float32Array.of(-3, 1), shape: [2] }]]));
+    expect(c.result().get('features.0')).toEqual({ min: -3, max: 2 });
+    expect(c.count).toBe(2);
+    expect(() => c.observe(new Map([['features.1', { data: Float32Array.of(0, Number.NaN), shape: [2] }]]))).toThrow(/tap 'features\.1' has a NaN at element 1/);
   });
 });
 

@@ -53,6 +53,7 @@ export class RangeCalibrator {
       let hi = -Infinity;
       for (let i = 0; i < t.data.length; i++) {
         const v = t.data[i]!;
+        if (Number.isNaN(v)) throw usageError(`calibration: tap '${name}' has a NaN at element ${i} (the float network is broken on this input; no range can be derived)`);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
