@@ -22,7 +22,7 @@ import { buildPlan, type MobileNetV2Plan } from '../model/plan.js';
 import type { ActivationLayout } from '../model/layout.js';
 import { unravel } from '../model/layout.js';
 import { logitsAgreement, tensorMetrics, type LogitsAgreement, type TensorMetrics } from './metrics.js';
-import { detectLayout, inferResolution, toNhwc, type StoredTap, type Tap, type TapDir, type TapQuantization } from './taps.js';
+import { detectLayout, inferResolution, tapDequantizer, toNhwc, type StoredTap, type Tap, type TapDir, type TapQuantization } from './taps.js';
 import { networkTolerance } from './tolerance.js';
 import { integerDifference, type IntegerDifference } from './integer-diff.js';
 import type { NpyDType } from '../io/npy.js';
@@ -238,31 +238,6 @@ function executionOrder(names: string[], dirA: TapDir, dirB: TapDir): { names: s
 
 const join2 = (dir: string): string => `${dir}/conventions.json`;
 
-function channelStride(shape: readonly number[], axis: number): number {
-  let s = 1;
-  for (let i = axis + 1; i < shape.length; i++) s *= shape[i]!;
-  return s;
-}
-
-/** Per-element dequantization of one side: a function of (flat index, q). */
-function dequantizer(q: TapQuantization, name: string, t: StoredTap): (i: number, v: number) => number {
-  const perChannel = Array.isArray(q.scale) || Array.isArray(q.zeroPoint);
-  if (!perChannel) return (_i, v) => (q.scale as number) * (v - (q.zeroPoint as number));
-  const axis = q.axis ?? t.shape.length - 1;
-  const channels = t.shape[axis];
-  const scales = Array.isArray(q.scale) ? q.scale : null;
-  const zps = Array.isArray(q.zeroPoint) ? q.zeroPoint : null;
-  for (const [what, list] of [['scales', scales], ['zero points', zps]] as const) {
-    if (list && list.length !== channels) {
-      throw formatError(`${t.file}: tap '${name}' has ${list.length} per-channel ${what} in conventions.json but ${channels ?? 'no'} channels along axis ${axis} of ${fmtShape(t.shape)}`);
-    }
-  }
-  const stride = channelStride(t.shape, axis);
-  return (i, v) => {
-    const c = Math.floor(i / stride) % channels!;
-    return (scales ? scales[c]! : (q.scale as number)) * (v - (zps ? zps[c]! : (q.zeroPoint as number)));
-  };
-}
 
 function sameQuantization(a: TapQuantization, b: TapQuantization): boolean {
   const list = (v: number | readonly number[]): number[] => (Array.isArray(v) ? [...(v as number[])] : [v as number]);
@@ -282,7 +257,7 @@ export function compareIntegerTap(name: string, a: StoredTap, b: StoredTap): Int
     ? `A has ${fmtQuant(a.quantization)}, B has ${fmtQuant(b.quantization)}` : null;
   let realMaxAbs: number | null = null;
   if (qa && qb) {
-    const ra = dequantizer(qa, name, a), rb = dequantizer(qb, name, b);
+    const ra = tapDequantizer(qa, name, a), rb = tapDequantizer(qb, name, b);
     realMaxAbs = 0;
     for (let i = 0; i < va.length; i++) {
       if (quantizationMismatch === null && va[i] === vb[i]) continue;

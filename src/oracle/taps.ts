@@ -33,7 +33,7 @@ import { join, relative, sep } from 'node:path';
 import { readNpyTypedFile, type NpyDType } from '../io/npy.js';
 import { buildPlan, resolveTapName, type MobileNetV2Plan } from '../model/plan.js';
 import { nchwToNhwc, type ActivationLayout } from '../model/layout.js';
-import { formatError, notFoundError, usageError } from '../errors.js';
+import { fmtShape, formatError, notFoundError, usageError } from '../errors.js';
 
 /** The exact values of an integer tap (int64 as numbers: exact up to 2⁵³). */
 export type IntegerValues = Uint8Array | Int8Array | Int32Array | Float64Array;
@@ -204,6 +204,32 @@ export function readTapDir(dir: string): TapDir {
   return { dir, taps, unmatched, meta, integer, order };
 }
 
+function channelStride(shape: readonly number[], axis: number): number {
+  let s = 1;
+  for (let i = axis + 1; i < shape.length; i++) s *= shape[i]!;
+  return s;
+}
+
+/** Per-element dequantization of one side: a function of (flat index, q). */
+export function tapDequantizer(q: TapQuantization, name: string, t: StoredTap): (i: number, v: number) => number {
+  const perChannel = Array.isArray(q.scale) || Array.isArray(q.zeroPoint);
+  if (!perChannel) return (_i, v) => (q.scale as number) * (v - (q.zeroPoint as number));
+  const axis = q.axis ?? t.shape.length - 1;
+  const channels = t.shape[axis];
+  const scales = Array.isArray(q.scale) ? q.scale : null;
+  const zps = Array.isArray(q.zeroPoint) ? q.zeroPoint : null;
+  for (const [what, list] of [['scales', scales], ['zero points', zps]] as const) {
+    if (list && list.length !== channels) {
+      throw formatError(`${t.file}: tap '${name}' has ${list.length} per-channel ${what} in conventions.json but ${channels ?? 'no'} channels along axis ${axis} of ${fmtShape(t.shape)}`);
+    }
+  }
+  const stride = channelStride(t.shape, axis);
+  return (i, v) => {
+    const c = Math.floor(i / stride) % channels!;
+    return (scales ? scales[c]! : (q.scale as number)) * (v - (zps ? zps[c]! : (q.zeroPoint as number)));
+  };
+}
+
 /**
  * An integer tap directory as real numbers, real = scale·(q − zeroPoint) from its conventions.json
  * (per tensor, or per channel along `axis`): what `compare --dequantize` measures quantization drift
@@ -224,17 +250,10 @@ export function dequantizeTapDir(d: TapDir): { dir: TapDir; steps: ReadonlyMap<s
     }
     const q = t.quantization;
     if (q === null || canonical === null) { unmatched.push(name); continue; }
-    const scales = typeof q.scale === 'number' ? [q.scale] : [...q.scale];
-    const zeros = typeof q.zeroPoint === 'number' ? [q.zeroPoint] : [...q.zeroPoint];
-    const axis = q.axis ?? t.shape.length - 1;
-    const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    const channels = scales.length;
-    if (channels > 1 && t.shape[axis] !== channels) throw usageError(`${d.dir}: tap '${name}' has ${channels} scales for ${t.shape[axis]} channels along axis ${axis}`);
+    const real = tapDequantizer(q, name, t);
     const data = new Float32Array(t.integer.length);
-    for (let i = 0; i < data.length; i++) {
-      const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
-      data[i] = scales[c]! * (t.integer[i]! - (zeros[c] ?? zeros[0]!));
-    }
+    for (let i = 0; i < data.length; i++) data[i] = real(i, t.integer[i]!);
+    const scales = typeof q.scale === 'number' ? [q.scale] : q.scale;
     taps.set(canonical, { ...t, data, dtype: 'float32', integer: null });
     steps.set(canonical, Math.max(...scales));
   }
