@@ -142,10 +142,8 @@ class NetworkWriter {
     const inQ = this.quantization(input);
     if (!inQ) return [this.b.constantF32(`${name}/weights`, wShape, weight), this.b.constantF32(`${name}/biases`, [bias.length], bias)];
     const qw = perChannelInt8Weights(weight, axis === 'tensor' ? 1 : bias.length, axis === 'inner' ? 'inner' : 'outer');
-    const scales = qw.quantization.scale.length === 1 ? bias.map(() => qw.quantization.scale[0]!) : qw.quantization.scale;
-    const qb = int32Bias(bias, inQ.scale[0]!, [...scales]);
-    const biasQ = axis === 'tensor' ? { scale: [qb.quantization.scale[0]!], zeroPoint: [0] } : qb.quantization;
-    return [this.b.constantQuantized(`${name}/weights`, wShape, qw.data, qw.quantization), this.b.constantQuantized(`${name}/biases`, [bias.length], qb.data, biasQ)];
+    const qb = int32Bias(bias, inQ.scale[0]!, qw.quantization.scale);
+    return [this.b.constantQuantized(`${name}/weights`, wShape, qw.data, qw.quantization), this.b.constantQuantized(`${name}/biases`, [bias.length], qb.data, qb.quantization)];
   }
 
   /** One conv of the plan with its (folded) weights; returns the output tensor. */

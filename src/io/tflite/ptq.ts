@@ -117,13 +117,16 @@ export function perChannelInt8Weights(w: Float32Array, channels: number, axis: '
   return { data, quantization: { scale, zeroPoint: scale.map(() => 0), quantizedDimension: axis === 'outer' ? 0 : 3 } };
 }
 
-/** int32 biases at scale input_scale · weight_scale[c] (saturated to the int32 range). */
+/**
+ * int32 biases at scale input_scale · weight_scale[c] (saturated to the int32 range); one weight
+ * scale (per-tensor weights) gives one bias scale.
+ */
 export function int32Bias(bias: Float32Array, inputScale: number, weightScales: readonly number[]): { data: Int32Array; quantization: TensorQuantization } {
-  if (weightScales.length !== bias.length) throw usageError(`quantize: ${bias.length} biases for ${weightScales.length} weight scales`);
+  if (weightScales.length !== 1 && weightScales.length !== bias.length) throw usageError(`quantize: ${bias.length} biases for ${weightScales.length} weight scales`);
   const scale = weightScales.map((ws) => f32(inputScale * ws));
   const data = new Int32Array(bias.length);
   for (let c = 0; c < bias.length; c++) {
-    const q = roundHalfAway(f32(bias[c]! * f32(1 / scale[c]!)));
+    const q = roundHalfAway(f32(bias[c]! * f32(1 / scale[scale.length === 1 ? 0 : c]!)));
     data[c] = Math.max(-2147483647, Math.min(2147483647, q));
   }
   return { data, quantization: { scale, zeroPoint: scale.map(() => 0) } };
