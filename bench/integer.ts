@@ -19,7 +19,7 @@
  * Needs ../shared (or MOBILENETV2_MODELS) for the model files and images.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +28,15 @@ import { loadTfliteInterpreter } from '../spec/helpers/tflite-oracle.js';
 import { createBackend } from '../src/backend/create.js';
 import { exportClassifierTflite } from '../src/io/tflite/export.js';
 import { calibrateClassifier } from '../src/io/tflite/ptq.js';
+import { importTflite } from '../src/io/tflite/import.js';
+import { sharedPhotoCalibration, UINT8_CLASSIFIER } from '../spec/helpers/int8-calibration.js';
 
 const MODELS = {
-  classifier: { file: 'mobilenet_v2_1.0_224_quant.tflite', image: 'cat.bmp' },
+  classifier: { file: UINT8_CLASSIFIER, image: 'cat.bmp' },
   deeplab: { file: 'deeplabv3_mnv2_pascal_quant.tflite', image: 'bird_segmentation.bmp' },
   // int8 per-channel: the classifier's ImageNet weights re-quantized by our exporter (written by the parent run).
   'int8-ptq': { file: null, image: 'cat.bmp' },
 } as const;
-const UINT8_CLASSIFIER = MODELS.classifier.file;
 const INT8_FILE_ENV = 'MOBILENETV2_BENCH_INT8_FILE';
 type ModelName = keyof typeof MODELS;
 const RUNTIMES = ['tflite', 'ours-wasm-1T', 'ours-wasm-2T'] as const;
@@ -114,17 +115,12 @@ async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Ro
  * ({ int8 }) — as spec/io/tflite/export-int8.spec.ts checks it against the interpreter.
  */
 async function writeInt8Classifier(): Promise<string> {
-  const uint8 = await load({ model: resolve(sharedDir, 'models', UINT8_CLASSIFIER), backend: 'ts-fast', allowDownload: false });
-  try {
-    const photos = readdirSync(resolve(sharedDir, 'images')).filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask') && f !== 'cat.bmp' && f !== 'bird_segmentation.bmp');
-    const inputs = await Promise.all(photos.map(async (f) => { const p = await uint8.prepare(resolve(sharedDir, 'images', f)); return { data: p.tensor, shape: p.shape }; }));
-    const backend = await createBackend('ts-fast');
-    const { plan, weights } = uint8.imported;
-    const bytes = exportClassifierTflite(plan, weights, { int8: { ranges: calibrateClassifier(backend, plan, weights, inputs), calibrationRuns: inputs.length } });
-    const path = join(tmpdir(), `mobilenetv2-bench-int8-ptq-${process.pid}.tflite`);
-    writeFileSync(path, bytes);
-    return path;
-  } finally { uint8.dispose(); }
+  const uint8 = importTflite(new Uint8Array(readFileSync(resolve(sharedDir, 'models', UINT8_CLASSIFIER))), UINT8_CLASSIFIER);
+  const inputs = await sharedPhotoCalibration(sharedDir);
+  const ranges = calibrateClassifier(await createBackend('ts-fast'), uint8.plan, uint8.weights, inputs);
+  const path = join(tmpdir(), `mobilenetv2-bench-int8-ptq-${process.pid}.tflite`);
+  writeFileSync(path, exportClassifierTflite(uint8.plan, uint8.weights, { int8: { ranges, calibrationRuns: inputs.length } }));
+  return path;
 }
 
 async function mainBench(): Promise<void> {

@@ -23,7 +23,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_SHARED, sharedPath } from '../../helpers/shared.js';
+import { HAVE_SHARED, SHARED_DIR, sharedPath } from '../../helpers/shared.js';
+import { sharedPhotoCalibration, UINT8_CLASSIFIER } from '../../helpers/int8-calibration.js';
 import { loadTfliteInterpreter, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
 import { goldenPath } from '../../helpers/golden-weights.js';
 import { syntheticPhotoRgba } from '../../helpers/synthetic-photo.js';
@@ -76,7 +77,6 @@ interface Case {
   calibration: () => Promise<Tap[]>;
 }
 const syntheticCalibration = async (): Promise<Tap[]> => [11, 12, 13, 14].map((seed) => calibrationInput(synthetic(seed)));
-const UINT8_CLASSIFIER = 'mobilenet_v2_1.0_224_quant.tflite';
 const CASES: Case[] = [
   {
     name: 'torchvision state dict (c-real, 0.35, symmetric padding, FULLY_CONNECTED)',
@@ -95,13 +95,7 @@ const CASES: Case[] = [
       return { plan: m.plan, weights: m.weights };
     },
     // Real photos, preprocessed as the uint8 file's own inputs are; cat.bmp is left out (the control checks it).
-    calibration: async () => {
-      const uint8 = await load({ model: sharedPath('models', UINT8_CLASSIFIER), backend: 'ts-fast', allowDownload: false });
-      try {
-        const photos = sharedImages.filter((f) => f !== 'cat.bmp' && f !== 'bird_segmentation.bmp');
-        return await Promise.all(photos.map(async (f) => { const p = await uint8.prepare(sharedPath('images', f)); return { data: p.tensor, shape: p.shape }; }));
-      } finally { uint8.dispose(); }
-    },
+    calibration: () => sharedPhotoCalibration(SHARED_DIR),
   }] : []),
 ];
 

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The calibration set of our int8 re-quantization of the shared uint8 classifier (its ImageNet
+ * weights, dequantized, then `exportClassifierTflite(…, { int8 })`), shared by
+ * spec/io/tflite/export-int8.spec.ts and bench/integer.ts ('int8-ptq'): every shared photo except
+ * cat.bmp (the image the checks evaluate) and the segmentation copy and mask, each prepared exactly
+ * as the uint8 file's own inputs are. `sharedDir` is passed in: the bench runs from dist/.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from '../../src/api.js';
+import type { Tap } from '../../src/model/runner.js';
+
+export const UINT8_CLASSIFIER = 'mobilenet_v2_1.0_224_quant.tflite';
+
+export async function sharedPhotoCalibration(sharedDir: string): Promise<Tap[]> {
+  const uint8 = await load({ model: join(sharedDir, 'models', UINT8_CLASSIFIER), backend: 'ts-fast', allowDownload: false });
+  try {
+    const photos = readdirSync(join(sharedDir, 'images'))
+      .filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask') && f !== 'cat.bmp' && f !== 'bird_segmentation.bmp');
+    return await Promise.all(photos.map(async (f) => {
+      const p = await uint8.prepare(join(sharedDir, 'images', f));
+      return { data: p.tensor, shape: p.shape };
+    }));
+  } finally {
+    uint8.dispose();
+  }
+}
