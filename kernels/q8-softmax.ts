@@ -107,6 +107,41 @@ function oneOverOnePlusX(a: number): number {
   return saturatingShiftLeft(x, 1);
 }
 
+/**
+ * The Q0.31 exp of one difference d = x − max(row) ≤ 0 (steps 1–2), or 0 for d < diff_min: a
+ * skipped term. 0 is exactly what a skipped term contributes to the sum (its rounded share is 0)
+ * and to the output (type min), so callers may treat both alike (kernels/q8-softmax-lut.ts tables it).
+ */
+export function softmaxExpOfDifference(d: number, p: Q8SoftmaxParams): number {
+  if (d < p.diffMin) return 0;
+  const rescaled = p.rounding === 'single-rounding'
+    ? multiplyByQuantizedMultiplierSingleRounding(d, p.inputMultiplier, p.inputLeftShift)
+    : multiplyByQuantizedMultiplierDoubleRounding(d, p.inputMultiplier, p.inputLeftShift);
+  return expOnNegativeValues(rescaled);
+}
+
+/** A term of Σ exp: exp(d̃) rescaled from Q0.31 to Q12.19. */
+export function softmaxSumTerm(exp: number): number {
+  return roundingDivideByPOT(exp, ACCUMULATION_INTEGER_BITS);
+}
+
+/** Step 3: the reciprocal of Σ exp (Σ in Q12.19), normalised to 1 + f with f ∈ [0, 1), in Q0.31. */
+export function softmaxReciprocal(sumOfExps: number): number {
+  const headroomPlusOne = Math.clz32(sumOfExps);
+  return oneOverOnePlusX(((sumOfExps << headroomPlusOne) - 2147483648) | 0);
+}
+
+/** The exponent of step 4's RoundingDivideByPOT: the normalisation's shift of the sum, undone. */
+export function softmaxOutputExponent(sumOfExps: number): number {
+  const bitsOverUnit = ACCUMULATION_INTEGER_BITS - Math.clz32(sumOfExps);
+  return bitsOverUnit + 31 - 8;
+}
+
+/** Step 4 for one term: the probability in q units before the type's clamp. */
+export function softmaxProbability(reciprocal: number, exp: number, exponent: number, typeMin: number): number {
+  return roundingDivideByPOT(mul(reciprocal, exp), exponent) + typeMin;
+}
+
 export function q8Softmax(out: Q8Array, x: Q8Array, dims: MatrixDims, p: Q8SoftmaxParams): void {
   checkDims('q8-softmax', { rows: dims.rows, cols: dims.cols });
   checkLength(x, { ROWS: dims.rows, COLS: dims.cols }, 'q8-softmax: x');
@@ -114,33 +149,17 @@ export function q8Softmax(out: Q8Array, x: Q8Array, dims: MatrixDims, p: Q8Softm
   checkSameQ8Type('q8-softmax', { out, x });
   const [lo, hi] = q8Range(q8TypeOf(x));
   const { rows, cols } = dims;
-  const rescale = p.rounding === 'single-rounding'
-    ? (d: number): number => multiplyByQuantizedMultiplierSingleRounding(d, p.inputMultiplier, p.inputLeftShift)
-    : (d: number): number => multiplyByQuantizedMultiplierDoubleRounding(d, p.inputMultiplier, p.inputLeftShift);
-
   for (let r = 0; r < rows; r++) {
     const row = r * cols;
     let max = lo;
     for (let c = 0; c < cols; c++) if (x[row + c]! > max) max = x[row + c]!;
     let sumOfExps = 0; // Q12.19
+    for (let c = 0; c < cols; c++) sumOfExps = (sumOfExps + softmaxSumTerm(softmaxExpOfDifference(x[row + c]! - max, p))) | 0;
+    const reciprocal = softmaxReciprocal(sumOfExps);
+    const exponent = softmaxOutputExponent(sumOfExps);
     for (let c = 0; c < cols; c++) {
-      const d = x[row + c]! - max;
-      if (d >= p.diffMin) sumOfExps = (sumOfExps + roundingDivideByPOT(expOnNegativeValues(rescale(d)), ACCUMULATION_INTEGER_BITS)) | 0;
-    }
-    // Reciprocal of the sum: normalise it to 1 + f with f ∈ [0, 1), invert, remember the shift.
-    const headroomPlusOne = Math.clz32(sumOfExps);
-    const bitsOverUnit = ACCUMULATION_INTEGER_BITS - headroomPlusOne;
-    const shiftedSumMinusOne = ((sumOfExps << headroomPlusOne) - 2147483648) | 0;
-    const reciprocal = oneOverOnePlusX(shiftedSumMinusOne);
-    const exponent = bitsOverUnit + 31 - 8;
-    for (let c = 0; c < cols; c++) {
-      const d = x[row + c]! - max;
-      if (d >= p.diffMin) {
-        const v = roundingDivideByPOT(mul(reciprocal, expOnNegativeValues(rescale(d))), exponent) + lo;
-        out[row + c] = v > hi ? hi : v < lo ? lo : v;
-      } else {
-        out[row + c] = lo;
-      }
+      const v = softmaxProbability(reciprocal, softmaxExpOfDifference(x[row + c]! - max, p), exponent, lo);
+      out[row + c] = v > hi ? hi : v < lo ? lo : v;
     }
   }
 }

@@ -25,6 +25,7 @@ import { q8FullyConnected, q8PwConvNhwc } from '../../kernels/q8-fully-connected
 import { addRequantization, q8Add } from '../../kernels/q8-add.js';
 import { meanRequantization, q8AvgPool2dNhwc, q8MeanHwNhwc } from '../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
+import { q8SoftmaxExpTable, q8SoftmaxLut, SOFTMAX_DIFFERENCES } from '../../kernels/q8-softmax-lut.js';
 import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
 import { q8Dequantize, q8Quantize, q8Requantize } from '../../kernels/q8-quantize.js';
@@ -238,12 +239,20 @@ const softmaxArb = typeArb.chain((type) => fc.record({
   scale: fc.oneof(logUniform(1e-3, 4), fc.constantFrom(1 / 16, 0.1, 0.25)), beta: fc.oneof(fc.constant(1), logUniform(0.1, 2)),
 }).chain((r) => q8Data(type, r.rows * r.cols).map((x) => ({ ...r, x }))));
 
-function softmaxCase(c: Sample<typeof softmaxArb>, rounding: 'tflite-reference' | 'single-rounding'): Case {
+/** kernel: the definition (q8-softmax.ts) or its table twin (q8-softmax-lut.ts), both against the reference. */
+function softmaxCase(c: Sample<typeof softmaxArb>, rounding: 'tflite-reference' | 'single-rounding', kernel: 'definition' | 'table'): Case {
   return {
     line: `softmax ${tag(c.type)} ${c.rows} ${c.cols} ${c.scale} ${c.beta} ${join(c.x)}`,
     ours: () => {
       const out = new (ctorOf(c.type))(c.rows * c.cols);
-      q8Softmax(out, c.x, { rows: c.rows, cols: c.cols }, softmaxRequantization(c.scale, Math.fround(c.beta), rounding));
+      const p = softmaxRequantization(c.scale, Math.fround(c.beta), rounding);
+      if (kernel === 'definition') {
+        q8Softmax(out, c.x, { rows: c.rows, cols: c.cols }, p);
+      } else {
+        const exps = new Int32Array(2 * SOFTMAX_DIFFERENCES);
+        q8SoftmaxExpTable(exps, p);
+        q8SoftmaxLut(out, c.x, { rows: c.rows, cols: c.cols }, exps, new Int32Array(SOFTMAX_DIFFERENCES));
+      }
       return out;
     },
   };
@@ -456,7 +465,10 @@ describe.skipIf(!HAVE_REFERENCE)('integer kernels = TFLite reference kernels, bi
         await expectBitExact(variant, 'mean', sampleOf(meanArb, CASES, 6).map((c) => meanCase(c, rounding)));
       });
       it('softmax', async () => {
-        await expectBitExact(variant, 'softmax', sampleOf(softmaxArb, CASES, 7).map((c) => softmaxCase(c, rounding)));
+        await expectBitExact(variant, 'softmax', sampleOf(softmaxArb, CASES, 7).map((c) => softmaxCase(c, rounding, 'definition')));
+      });
+      it('softmax by table (q8-softmax-lut.ts, the integer path\'s)', async () => {
+        await expectBitExact(variant, 'softmax', sampleOf(softmaxArb, CASES, 7).map((c) => softmaxCase(c, rounding, 'table')));
       });
       it('resize bilinear (uint8 float32 formula, int8 10-bit fixed point)', async () => {
         await expectBitExact(variant, 'resize', sampleOf(resizeArb, CASES, 8).map((c) => resizeCase(c, rounding)));

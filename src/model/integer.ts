@@ -25,7 +25,8 @@ import { q8AvgPool2dNhwc, meanRequantization, q8MeanHwNhwc } from '../../kernels
 import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
 import { q8Requantize } from '../../kernels/q8-quantize.js';
 import type { Q8Array } from '../../kernels/q8-check.js';
-import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
+import { softmaxRequantization } from '../../kernels/q8-softmax.js';
+import { q8SoftmaxExpTable, q8SoftmaxLut, SOFTMAX_DIFFERENCES } from '../../kernels/q8-softmax-lut.js';
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { unsupportedError } from '../errors.js';
 
@@ -242,16 +243,29 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
   };
 }
 
+/** Softmax exp tables by network, then by profile and logits quantization (see integerSoftmax). */
+const softmaxTables = new WeakMap<IntegerNetwork, Map<string, Int32Array>>();
+
 /**
  * The file's own SOFTMAX after the logits, in integer arithmetic (TFLite's fixed-point exp and
- * reciprocal, kernels/q8-softmax.ts): logits [rows, K] → probabilities with the file's output
- * quantization (uint8: scale 1/256, zero point 0). Null when the file has no SOFTMAX.
+ * reciprocal, kernels/q8-softmax.ts, evaluated through its table twin kernels/q8-softmax-lut.ts:
+ * the exp of every possible difference once per network, profile and logits scale, not twice per
+ * class and image): logits [rows, K] → probabilities with the file's output quantization (uint8:
+ * scale 1/256, zero point 0). Null when the file has no SOFTMAX.
  */
 export function integerSoftmax(net: IntegerNetwork, logits: QTensor, classes: number, profile: RequantizationProfile): QTensor | null {
   if (!net.softmax) return null;
+  let tables = softmaxTables.get(net);
+  if (!tables) softmaxTables.set(net, (tables = new Map()));
+  const key = `${profile}:${logits.scale}`;
+  let exps = tables.get(key);
+  if (!exps) {
+    exps = new Int32Array(2 * SOFTMAX_DIFFERENCES);
+    q8SoftmaxExpTable(exps, softmaxRequantization(logits.scale, net.softmax.beta, profileRounding(profile, 'SOFTMAX')));
+    tables.set(key, exps);
+  }
   const out = allocQ8(net.type, logits.data.length);
-  const p = softmaxRequantization(logits.scale, net.softmax.beta, profileRounding(profile, 'SOFTMAX'));
-  q8Softmax(out, logits.data, { rows: logits.data.length / classes, cols: classes }, p);
+  q8SoftmaxLut(out, logits.data, { rows: logits.data.length / classes, cols: classes }, exps, new Int32Array(SOFTMAX_DIFFERENCES));
   return { data: out, ...net.softmax.output };
 }
 
