@@ -35,7 +35,7 @@ import { RESIZE_COORDINATE_MODES, type ResizeCoordinateMode } from '../../kernel
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { createScalarQ8Backend, type Q8Array, type Q8Backend } from '../../src/backend/q8-backend.js';
 import { createQ8Backend, Q8WasmBackend } from '../../src/backend/q8-wasm.js';
-import { convCaseArb } from '../helpers/arbitraries.js';
+import { convCaseArb, paddingArb, tryGeometry, type ConvCase } from '../helpers/arbitraries.js';
 import { seededUniform } from '../../src/model/random.js';
 
 const envCases = Number(process.env.Q8_WASM_CASES);
@@ -157,8 +157,22 @@ interface ConvLikeCase {
   readonly q: Q8ConvParams;
 }
 
-function convLikeArb(kind: ConvKind): fc.Arbitrary<ConvLikeCase> {
-  return fc.tuple(convCaseArb, typeArb, roundingArb).chain(([c, type, rounding]) => {
+/**
+ * 3×3, stride 1, dilation 1: the depthwise kernel's sliding sweep over interior pixels (rare among
+ * convCaseArb's random geometries): widths around its two-pixel minimum, one to five channel groups
+ * with and without a partial one, every padding.
+ */
+const slideCaseArb: fc.Arbitrary<ConvCase> = fc.record({
+  n: fc.integer({ min: 1, max: 2 }), inH: fc.integer({ min: 1, max: 5 }), inW: fc.integer({ min: 1, max: 20 }),
+  inC: fc.constantFrom(1, 7, 8, 9, 16, 17, 24, 40), outC: fc.constant(1), kH: fc.constant(3), kW: fc.constant(3),
+  strideH: fc.constant(1), strideW: fc.constant(1), dilationH: fc.constant(1), dilationW: fc.constant(1), padding: paddingArb,
+}).map((c) => {
+  const g = tryGeometry(c);
+  return g === null ? null : { ...c, g };
+}).filter((c): c is ConvCase => c !== null);
+
+function convLikeArb(kind: ConvKind, cases: fc.Arbitrary<ConvCase> = convCaseArb): fc.Arbitrary<ConvLikeCase> {
+  return fc.tuple(cases, typeArb, roundingArb).chain(([c, type, rounding]) => {
     const g = kind === 'pw' ? conv2dGeometry({ inH: 1, inW: c.n * c.inH * c.inW, kH: 1, kW: 1, padding: 'valid' }) : c.g;
     const n = kind === 'pw' ? 1 : c.n;
     const outC = kind === 'dwconv' ? c.inC : c.outC;
@@ -194,6 +208,10 @@ describe('integer WASM SIMD kernels = scalar integer kernels, bit for bit, 1 and
       fc.assert(fc.property(convLikeArb(kind), (c) => runConvLike(c)), { numRuns: CASES });
     });
   }
+
+  it(`dwconv 3×3, stride 1, dilation 1 (the sliding sweep): ${CASES} generated cases`, () => {
+    fc.assert(fc.property(convLikeArb('dwconv', slideCaseArb), (c) => runConvLike(c)), { numRuns: CASES });
+  });
 
   it(`add: ${CASES} generated cases (left shift 20, both fixed-point conventions)`, () => {
     const addArb = fc.tuple(typeArb, fc.constantFrom<'tflite-reference' | 'single-rounding'>('tflite-reference', 'single-rounding'), fc.integer({ min: 1, max: 300 }))

@@ -151,23 +151,31 @@ function packGemm(w: Q8Array, bias: Int32Array | null, zw: number, outC: number,
  * groups][two vectors of 8 int16, the pair's two taps interleaved per channel], w' = w − zw (see
  * kernels/wasm/q8-dwconv-c8.ts; int32 arithmetic wraps, as the accumulator does).
  */
-function packDepthwise(w: Q8Array, bias: Int32Array | null, zw: number, zx: number, channels: number, taps: number, cp: number): Uint8Array {
+function packDepthwise(w: Q8Array, bias: Int32Array | null, zw: number, zx: number, channels: number, kh: number, kw: number, cp: number): Uint8Array {
+  const taps = kh * kw;
   const pairs = Math.ceil(taps / 2);
+  // Slot s of the pair sequence holds tap order[s]: 3×3 kernels pair the taps vertically
+  // (t00 t10)(t01 t11)(t02 t12)(t20 t21)(t22 –) so that a sliding row kernel reuses a column's
+  // interleaved rows 0 and 1 for three output pixels; other kernels pair in row-major order.
+  const order = kh === 3 && kw === 3 ? DW3X3_TAP_ORDER : Array.from({ length: taps }, (_, t) => t);
   const buf = new ArrayBuffer(4 * cp + 4 * cp * pairs);
   const i32 = new Int32Array(buf);
   const i16 = new Int16Array(buf);
   for (let c = 0; c < channels; c++) {
     const lane = 16 * (c >> 3) + 8 * ((c & 7) >> 2) + 2 * (c & 3); // int16 index inside a pair
     let sum = 0;
-    for (let t = 0; t < taps; t++) {
-      const wq = w[t * channels + c]! - zw;
-      i16[2 * cp + 2 * cp * (t >> 1) + lane + (t & 1)] = wq;
+    for (let s = 0; s < taps; s++) {
+      const wq = w[order[s]! * channels + c]! - zw;
+      i16[2 * cp + 2 * cp * (s >> 1) + lane + (s & 1)] = wq;
       sum += wq;
     }
     i32[c] = ((bias === null ? 0 : bias[c]!) - Math.imul(zx, sum)) | 0;
   }
   return new Uint8Array(buf);
 }
+
+/** The 3×3 pair order of kernels/wasm/q8-dwconv-c8.ts (tap t = 3·row + column). */
+const DW3X3_TAP_ORDER: readonly number[] = [0, 3, 1, 4, 2, 5, 6, 7, 8];
 
 interface PackedWeights {
   readonly key: string;
@@ -515,10 +523,9 @@ export class Q8WasmBackend implements Q8Backend {
       return;
     }
     const signed = type === 'int8' ? 1 : 0;
-    const taps = g.kH * g.kW;
     const zw = q.filterZeroPoint;
     const zx = q.inputZeroPoint;
-    const wp = this.weights(w, bias, `dw:${zw}:${zx}:${taps}x${channels}`, () => packDepthwise(w, bias, zw, zx, channels, taps, cp));
+    const wp = this.weights(w, bias, `dw:${zw}:${zx}:${g.kH}x${g.kW}x${channels}`, () => packDepthwise(w, bias, zw, zx, channels, g.kH, g.kW, cp));
     const xp = this.input(x);
     // What a tap in the padding reads: zx (kernel rows in the padding read it at any column).
     const zrBytes = g.inW * channels + cp;
