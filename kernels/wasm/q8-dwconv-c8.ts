@@ -26,15 +26,16 @@
  * accumulator). The odd last tap is interleaved with itself against a zero weight.
  *
  * 3×3 kernels pair their taps vertically: (t00 t10)(t01 t11)(t02 t12)(t20 t21)(t22 –), t_ij =
- * kernel row i, column j (the packing in src/backend/q8-wasm.ts). With stride 1 and dilation 1,
- * the interior pixels of an output row are computed by a sliding sweep per channel group
+ * kernel row i, column j (the packing in src/backend/q8-wasm.ts). With stride 1 or 2 and dilation
+ * 1, the interior pixels of an output row are computed by a sliding sweep per channel group
  * (dwSlide3x3): input column c's rows 0 and 1, interleaved once, serve as pairs (t00 t10),
  * (t01 t11), (t02 t12) of three consecutive output pixels, so each pixel loads and interleaves
- * one new column instead of nine taps. On x64 the lane shuffles and widening loads all compete for
+ * one new column instead of nine taps (stride 2: two new columns, the third shared with the next
+ * pixel). On x64 the lane shuffles and widening loads all compete for
  * one execution port; that, not the multiplies, bounds this kernel, and the sweep halves them.
  * Three input rows of the widest layer (56·144 bytes each) stay in L1 across the groups' sweeps.
  *
- * Elsewhere (stride 2, dilation, the border pixels, a partial channel group, other kernel sizes):
+ * Elsewhere (larger strides, dilation, the border pixels, a partial channel group, other kernel sizes):
  * output pixel outer, channel groups inner, tap addresses computed once per pixel (the padding's
  * go to `zr`).
  *
@@ -85,35 +86,44 @@ import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, packQ8x8, requant4, storeBytes, st
 }
 
 /**
- * Output pixels [ox0, ox1) of one row, channel group g (8 full channels), 3×3, stride 1, dilation
- * 1, every tap column inside the image: input column ix = ox − pl + j for tap column j. The
- * rolling state is the interleaved rows 0/1 of the two columns left of the new one (lo and hi
- * halves) and row 2 of the same two columns, widened.
+ * Output pixels [ox0, ox1) of one row, channel group g (8 full channels), 3×3, stride 1 or 2
+ * (`stride2`, a constant at each call site), dilation 1, every tap column inside the image: input
+ * column ix = S·ox − pl + j for tap column j. The rolling state is the interleaved rows 0/1 (lo and
+ * hi halves) and the widened row 2 of the columns the next pixel shares with this one: two with
+ * stride 1, one with stride 2 (its third column is the next pixel's first).
  */
 // @ts-ignore: decorator
 @inline function dwSlide3x3(
-  py: usize, row0: usize, row1: usize, row2: usize, ox0: i32, ox1: i32, pl: i32, c: usize, g: i32,
+  py: usize, row0: usize, row1: usize, row2: usize, ox0: i32, ox1: i32, pl: i32, c: usize, g: i32, stride2: bool,
   wp: usize, taps: usize, cp4: usize, rq: usize, mode: i32, uniform: i32,
   zo: v128, lo: v128, hi: v128, flo: v128, fhi: v128, signed: bool,
 ): void {
   const gb = <usize>g << 3;
   const cb = <usize>g << 5;
   const wg = taps + cb;
+  const step = stride2 ? c << 1 : c; // bytes between the first columns of consecutive pixels
   const bias0 = v128.load(wp + cb), bias1 = v128.load(wp + cb, 16);
-  let col = <usize>(ox0 - pl) * c + gb;
+  let col = <usize>((stride2 ? ox0 << 1 : ox0) - pl) * c + gb; // first tap column of pixel ox0
   let a = load8(row0 + col, signed), b = load8(row1 + col, signed);
   let p0lo = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11), p0hi = v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
   let z0 = load8(row2 + col, signed);
-  col += c;
-  a = load8(row0 + col, signed); b = load8(row1 + col, signed);
-  let p1lo = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11), p1hi = v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
-  let z1 = load8(row2 + col, signed);
-  col += c;
+  let p1lo = p0lo, p1hi = p0hi, z1 = z0;
+  if (!stride2) {
+    a = load8(row0 + col + c, signed); b = load8(row1 + col + c, signed);
+    p1lo = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11); p1hi = v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+    z1 = load8(row2 + col + c, signed);
+  }
   let o = py + <usize>ox0 * c + gb;
-  for (let ox = ox0; ox < ox1; ox++, col += c, o += c) {
-    a = load8(row0 + col, signed); b = load8(row1 + col, signed);
+  for (let ox = ox0; ox < ox1; ox++, col += step, o += c) {
+    if (stride2) {
+      a = load8(row0 + col + c, signed); b = load8(row1 + col + c, signed);
+      p1lo = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11); p1hi = v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+      z1 = load8(row2 + col + c, signed);
+    }
+    const c2 = col + (c << 1);
+    a = load8(row0 + c2, signed); b = load8(row1 + c2, signed);
     const p2lo = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11), p2hi = v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
-    const z2 = load8(row2 + col, signed);
+    const z2 = load8(row2 + c2, signed);
     let a0 = i32x4.add(bias0, i32x4.dot_i16x8_s(p0lo, v128.load(wg)));
     let a1 = i32x4.add(bias1, i32x4.dot_i16x8_s(p0hi, v128.load(wg, 16)));
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(p1lo, v128.load(wg + cp4)));
@@ -125,8 +135,11 @@ import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, packQ8x8, requant4, storeBytes, st
     a0 = pairLo(a0, z2, z2, v128.load(wg + 4 * cp4));
     a1 = pairHi(a1, z2, z2, v128.load(wg + 4 * cp4, 16));
     v128.store64_lane(o, packQ8x8(requant4(a0, rq, cb, cp4, mode, uniform, zo, lo, hi, flo, fhi), requant4(a1, rq, cb + 16, cp4, mode, uniform, zo, lo, hi, flo, fhi), signed), 0);
-    p0lo = p1lo; p0hi = p1hi; p1lo = p2lo; p1hi = p2hi;
-    z0 = z1; z1 = z2;
+    if (stride2) {
+      p0lo = p2lo; p0hi = p2hi; z0 = z2;
+    } else {
+      p0lo = p1lo; p0hi = p1hi; p1lo = p2lo; p1hi = p2hi; z0 = z1; z1 = z2;
+    }
   }
 }
 
@@ -197,14 +210,18 @@ function dwRows<X, M>(r0: i32, r1: i32, d: usize): void {
       const row0 = iy0 >= 0 && iy0 < h ? img + <usize>iy0 * rowBytes : zr;
       const row1 = iy1 >= 0 && iy1 < h ? img + <usize>iy1 * rowBytes : zr;
       const row2 = iy2 >= 0 && iy2 < h ? img + <usize>iy2 * rowBytes : zr;
-      // Stride 1, dilation 1: the pixels whose three tap columns are inside, [sx0, sx1), by the
-      // sliding sweep for the full channel groups; the rest below, pixel by pixel.
+      // Stride 1 or 2, dilation 1: the pixels whose three tap columns are inside, [sx0, sx1), by
+      // the sliding sweep for the full channel groups; the rest below, pixel by pixel.
       let sx0 = ow, sx1 = ow;
-      if (sw == 1 && dw == 1 && fullGroups > 0) {
-        sx0 = min(pl, ow);
-        sx1 = max(sx0, min(ow, w - 2 + pl));
+      if ((sw == 1 || sw == 2) && dw == 1 && fullGroups > 0 && w + pl >= 3) {
+        sx0 = min((pl + sw - 1) / sw, ow);
+        sx1 = max(sx0, min(ow, (w - 3 + pl) / sw + 1));
         if (sx1 - sx0 >= 2) {
-          for (let g = 0; g < fullGroups; g++) dwSlide3x3(py, row0, row1, row2, sx0, sx1, pl, <usize>c, g, wp, taps, cp4, rq, mode, uniform, zo, lo, hi, flo, fhi, signed);
+          if (sw == 1) {
+            for (let g = 0; g < fullGroups; g++) dwSlide3x3(py, row0, row1, row2, sx0, sx1, pl, <usize>c, g, false, wp, taps, cp4, rq, mode, uniform, zo, lo, hi, flo, fhi, signed);
+          } else {
+            for (let g = 0; g < fullGroups; g++) dwSlide3x3(py, row0, row1, row2, sx0, sx1, pl, <usize>c, g, true, wp, taps, cp4, rq, mode, uniform, zo, lo, hi, flo, fhi, signed);
+          }
         } else {
           sx0 = sx1 = ow;
         }
