@@ -15,5 +15,4 @@ export { q8_im2col } from './q8-layout';
 export { q8_add } from './q8-add';
 export { f32_inverted_residual_nhwc } from './f32-inverted-residual-nhwc';
 export { q8_add_xnnpack } from './q8-add';
-export { q8_widen4 } from './q8-layout';
 export { q8_resize_bilinear_u8, q8_resize_columns } from './q8-resize-bilinear';

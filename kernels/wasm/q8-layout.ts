@@ -6,9 +6,9 @@
  * exactly 0 to the int32 accumulator — the same as the scalar kernels' skipping it.
  *
  *   q8_im2col     x [N, H, W, IC] → [N·OH·OW, KP] in the X4 layout, row = the receptive field in (kh, kw, ic) order  general conv
- *   q8_widen4     x [P, IC] → [P, KP] in the X4 layout (4 pixels interleaved per k pair)      pointwise
+ *   widenGroups   x [P, IC] → [P, KP] in the X4 layout (4 pixels interleaved per k pair)      pointwise (inside q8_gemm_4x8)
  *
- * Work items: groups of 4 pixels (q8_widen4, q8_im2col).
+ * Work items: groups of 4 pixels (q8_im2col).
  * Descriptors (i32 words) are listed per function.
  */
 
@@ -135,16 +135,11 @@ export function q8_im2col(q0: i32, q1: i32, d: usize): void {
  * q = p / 4, k pair j at byte (q·KP/2 + j)·16 + 4·(p mod 4), the pair (x'(2j), x'(2j+1)) with
  * x' = x − zx; KP ≥ IC even, k ≥ IC zero; the pixels of a last partial group are zero. A tile of
  * four pixels then reads each pixel's pair with one 4-byte splat at a constant offset.
- * Work items: pixel groups. d: dst src P IC KP zx signed.
+ * Groups [q0, q1) of the P pixels; the gemm stages each block of pixels just before it multiplies
+ * it, so the int16 rows are still in L1 when read.
  */
-export function q8_widen4(q0: i32, q1: i32, d: usize): void {
-  const dst = <usize>load<i32>(d);
-  const src = <usize>load<i32>(d, 4);
-  const p = load<i32>(d, 8);
-  const ic = load<i32>(d, 12);
-  const kp = load<i32>(d, 16);
-  const zx = load<i32>(d, 20);
-  const signed = load<i32>(d, 24) != 0;
+// @ts-ignore: decorator
+@inline export function widenGroups(dst: usize, src: usize, q0: i32, q1: i32, p: i32, ic: i32, kp: i32, zx: i32, signed: bool): void {
   const z = i16x8.splat(<i16>zx);
   const zero = i16x8.splat(0);
   const groupBytes = <usize>kp << 3;
@@ -155,12 +150,21 @@ export function q8_widen4(q0: i32, q1: i32, d: usize): void {
     const s1 = s0 + <usize>ic, s2 = s1 + <usize>ic, s3 = s2 + <usize>ic;
     const n = min(4, p - pix); // valid pixels in this group
     let k = 0;
-    for (; k + 8 <= ic; k += 8) {
-      const r0 = i16x8.sub(signed ? v128.load8x8_s(s0 + <usize>k) : v128.load8x8_u(s0 + <usize>k), z);
-      const r1 = n > 1 ? i16x8.sub(signed ? v128.load8x8_s(s1 + <usize>k) : v128.load8x8_u(s1 + <usize>k), z) : zero;
-      const r2 = n > 2 ? i16x8.sub(signed ? v128.load8x8_s(s2 + <usize>k) : v128.load8x8_u(s2 + <usize>k), z) : zero;
-      const r3 = n > 3 ? i16x8.sub(signed ? v128.load8x8_s(s3 + <usize>k) : v128.load8x8_u(s3 + <usize>k), z) : zero;
-      storeTransposed4(g + (<usize>k << 3), r0, r1, r2, r3);
+    if (n == 4) {
+      for (; k + 8 <= ic; k += 8) {
+        const r0 = i16x8.sub(signed ? v128.load8x8_s(s0 + <usize>k) : v128.load8x8_u(s0 + <usize>k), z);
+        const r1 = i16x8.sub(signed ? v128.load8x8_s(s1 + <usize>k) : v128.load8x8_u(s1 + <usize>k), z);
+        const r2 = i16x8.sub(signed ? v128.load8x8_s(s2 + <usize>k) : v128.load8x8_u(s2 + <usize>k), z);
+        const r3 = i16x8.sub(signed ? v128.load8x8_s(s3 + <usize>k) : v128.load8x8_u(s3 + <usize>k), z);
+        storeTransposed4(g + (<usize>k << 3), r0, r1, r2, r3);
+      }
+    } else {
+      for (; k + 8 <= ic; k += 8) {
+        const r0 = i16x8.sub(signed ? v128.load8x8_s(s0 + <usize>k) : v128.load8x8_u(s0 + <usize>k), z);
+        const r1 = n > 1 ? i16x8.sub(signed ? v128.load8x8_s(s1 + <usize>k) : v128.load8x8_u(s1 + <usize>k), z) : zero;
+        const r2 = n > 2 ? i16x8.sub(signed ? v128.load8x8_s(s2 + <usize>k) : v128.load8x8_u(s2 + <usize>k), z) : zero;
+        storeTransposed4(g + (<usize>k << 3), r0, r1, r2, zero);
+      }
     }
     for (; k < kp; k++) {
       const o = g + (<usize>(k >> 1) << 4) + (<usize>(k & 1) << 1);

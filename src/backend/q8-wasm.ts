@@ -52,7 +52,7 @@ import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedM
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_widen4', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8', 'q8_resize_columns'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8', 'q8_resize_columns'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -472,7 +472,7 @@ export class Q8WasmBackend implements Q8Backend {
       rows, xp, g.inH, g.inW, inC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW,
       g.pad.top, g.pad.left, g.outH, g.outW, kp, q.inputZeroPoint, signed, plain, pixels,
     ]), 'q8 conv2d');
-    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, 'q8 conv2d');
+    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, null, 'q8 conv2d');
   }
 
   pointwiseConv(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: PointwiseDims, q: Q8ConvParams): void {
@@ -492,18 +492,24 @@ export class Q8WasmBackend implements Q8Backend {
     const zw = q.filterZeroPoint;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${inC}`, () => packGemm(w, bias, zw, outC, inC, kp));
     const xp = this.input(x);
-    // int16 x − zx in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts).
-    const groups = Math.ceil(pixels / 4);
-    const rows = this.alloc(8 * groups * kp);
-    this.run('q8_widen4', groups, 1, this.descriptor([rows, xp, pixels, inC, kp, q.inputZeroPoint, signed]), 'q8 pointwiseConv');
-    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, 'q8 pointwiseConv');
+    // Room for int16 x − zx in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts),
+    // which the gemm fills block by block from x itself.
+    const rows = this.alloc(8 * Math.ceil(pixels / 4) * kp);
+    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, { src: xp, inC }, 'q8 pointwiseConv');
   }
 
-  private gemm(out: Q8Array, rows: number, wp: number, rq: RqPlaced, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number, what: string): void {
+  /** `staging`: the 8-bit input the gemm widens into `rows` itself (pointwise); null when `rows` is already staged (conv). */
+  private gemm(
+    out: Q8Array, rows: number, wp: number, rq: RqPlaced, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number,
+    staging: { src: number; inC: number } | null, what: string,
+  ): void {
     const yp = this.target(out);
     const { zeroPoint, min, max } = q.output;
     // Split pixels in multiples of the 4-pixel tile.
-    this.run('q8_gemm_4x8', pixels, 4, this.descriptor([yp, rows, wp, rq.offset, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed]), what);
+    this.run('q8_gemm_4x8', pixels, 4, this.descriptor([
+      yp, rows, wp, rq.offset, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed,
+      staging?.src ?? 0, staging?.inC ?? 0, q.inputZeroPoint, pixels,
+    ]), what);
     this.output(out, yp);
   }
 
