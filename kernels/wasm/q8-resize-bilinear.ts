@@ -51,31 +51,44 @@ export function q8_resize_bilinear_u8(r0: i32, r1: i32, d: usize): void {
     const fy = f32x4.splat(fyS), gy = f32x4.splat(<f32>1 - fyS);
     const row0 = x + <usize>(n * h + y0) * <usize>w * <usize>c;
     const row1 = x + <usize>(n * h + y1) * <usize>w * <usize>c;
-    let o = y + <usize>r * <usize>ow * <usize>c;
-    let t = tab;
-    for (let ox = 0; ox < ow; ox++, o += <usize>c, t += 16) {
-      const c0 = <usize>load<i32>(t), c1 = <usize>load<i32>(t, 4);
-      const fx = v128.load32_splat(t, 8), gx = v128.load32_splat(t, 12);
-      const p00 = row0 + c0, p01 = row0 + c1;
-      const p10 = row1 + c0, p11 = row1 + c1;
+    const yRow = y + <usize>r * <usize>ow * <usize>c;
+    // Output columns with the same two input columns (a run of about out/in columns when
+    // upsampling) share the row-weighted taps x00·gy, x10·fy, x01·gy, x11·fy: computed once per
+    // run, each rounded to float32 exactly as the formula rounds it, so the result is unchanged.
+    let ox = 0;
+    while (ox < ow) {
+      const t0 = tab + (<usize>ox << 4);
+      const c0 = load<i32>(t0), c1 = load<i32>(t0, 4);
+      let end = ox + 1;
+      while (end < ow && load<i32>(tab + (<usize>end << 4)) == c0 && load<i32>(tab + (<usize>end << 4), 4) == c1) end++;
+      const p00 = row0 + <usize>c0, p01 = row0 + <usize>c1;
+      const p10 = row1 + <usize>c0, p11 = row1 + <usize>c1;
       for (let k = 0; k < c; k += 4) {
         const kk = <usize>k;
-        let v = f32x4.mul(f32x4.mul(u8x4(p00 + kk), gy), gx);
-        v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p10 + kk), fy), gx));
-        v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p01 + kk), gy), fx));
-        v = f32x4.add(v, f32x4.mul(f32x4.mul(u8x4(p11 + kk), fy), fx));
-        // trunc of a value in [0, 256) is its floor; the 1.5·2²³ addition then yields the integer
-        // exactly (fp32ToInt) — V8 lowers trunc_sat to about ten x64 instructions.
-        const q = fp32ToInt(f32x4.floor(f32x4.add(v, half)), zero);
-        const h16 = i16x8.narrow_i32x4_u(q, q);
-        const b = i8x16.narrow_i16x8_u(h16, h16);
-        if (k < full) v128.store32_lane(o + kk, b, 0);
-        else {
-          v128.store8_lane(o + kk, b, 0);
-          if (k + 1 < c) v128.store8_lane(o + kk, b, 1, 1);
-          if (k + 2 < c) v128.store8_lane(o + kk, b, 2, 2);
+        const a0 = f32x4.mul(u8x4(p00 + kk), gy), b0 = f32x4.mul(u8x4(p10 + kk), fy);
+        const a1 = f32x4.mul(u8x4(p01 + kk), gy), b1 = f32x4.mul(u8x4(p11 + kk), fy);
+        let t = t0;
+        let o = yRow + <usize>ox * <usize>c + kk;
+        for (let j = ox; j < end; j++, t += 16, o += <usize>c) {
+          const fx = v128.load32_splat(t, 8), gx = v128.load32_splat(t, 12);
+          let v = f32x4.mul(a0, gx);
+          v = f32x4.add(v, f32x4.mul(b0, gx));
+          v = f32x4.add(v, f32x4.mul(a1, fx));
+          v = f32x4.add(v, f32x4.mul(b1, fx));
+          // trunc of a value in [0, 256) is its floor; the 1.5·2²³ addition then yields the integer
+          // exactly (fp32ToInt) — V8 lowers trunc_sat to about ten x64 instructions.
+          const q = fp32ToInt(f32x4.floor(f32x4.add(v, half)), zero);
+          const h16 = i16x8.narrow_i32x4_u(q, q);
+          const b = i8x16.narrow_i16x8_u(h16, h16);
+          if (k < full) v128.store32_lane(o, b, 0);
+          else {
+            v128.store8_lane(o, b, 0);
+            if (k + 1 < c) v128.store8_lane(o, b, 1, 1);
+            if (k + 2 < c) v128.store8_lane(o, b, 2, 2);
+          }
         }
       }
+      ox = end;
     }
   }
 }
