@@ -35,7 +35,7 @@ import { RESIZE_COORDINATE_MODES, type ResizeCoordinateMode } from '../../kernel
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { createScalarQ8Backend, type Q8Array, type Q8Backend } from '../../src/backend/q8-backend.js';
 import { createQ8Backend, Q8WasmBackend } from '../../src/backend/q8-wasm.js';
-import { convCaseArb, paddingArb, tryGeometry, type ConvCase } from '../helpers/arbitraries.js';
+import { convCaseArb, paddingArb, tryGeometry, type ConvCase, type ConvCaseFields } from '../helpers/arbitraries.js';
 import { seededUniform } from '../../src/model/random.js';
 
 const envCases = Number(process.env.Q8_WASM_CASES);
@@ -166,7 +166,7 @@ const slideCaseArb: fc.Arbitrary<ConvCase> = fc.record({
   n: fc.integer({ min: 1, max: 2 }), inH: fc.integer({ min: 1, max: 5 }), inW: fc.integer({ min: 1, max: 20 }),
   inC: fc.constantFrom(1, 7, 8, 9, 16, 17, 24, 40), outC: fc.constant(1), kH: fc.constant(3), kW: fc.constant(3),
   strideH: fc.constantFrom(1, 2), strideW: fc.constantFrom(1, 2), dilationH: fc.constant(1), dilationW: fc.constant(1), padding: paddingArb,
-}).map((c) => {
+}).map((c: ConvCaseFields): ConvCase | null => {
   const g = tryGeometry(c);
   return g === null ? null : { ...c, g };
 }).filter((c): c is ConvCase => c !== null);
