@@ -23,11 +23,10 @@
  * XNNPACK's integer ADD within its int32-exact range (multipliers ≤ 2²¹, shift in [1, 30];
  * kernels/wasm/q8-add.ts) run the scalar kernel itself, so the answer is still the definition's.
  *
- * Memory (as WasmSimdBackend's): [1 KiB, weightTop) packed weights and requantization blocks;
- * [scopeBase, scopeTop) the open scopes' scratch() tensors (scopeBase leaves a reserve above the
- * weights for weights first used inside a scope); above everything, per-call scratch (inputs
- * copied in, staged int16 rows, descriptors, outputs), reused by the next call. Every buffer is
- * 64-byte aligned with ≥ 16 bytes of slack (the kernels' last vector may read past a row).
+ * Memory: the bump arena of wasm-arena.ts, as WasmSimdBackend's — packed weights and
+ * requantization blocks placed once; the open scopes' scratch() tensors; per-call scratch above
+ * (inputs copied in, staged int16 rows, descriptors, outputs), reused by the next call. Every
+ * buffer is 64-byte aligned with ≥ 16 bytes of slack (the kernels' last vector may read past a row).
  *
  * @example
  *   const b = await createQ8Backend('wasm-simd', { threads: 2 });
@@ -48,7 +47,8 @@ import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
 import { RESIZE_COORDINATE_MODES, type ResizeCoordinateMode, type ResizeDims } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
 import { createScalarQ8Backend, type Q8Backend } from './q8-backend.js';
-import { compileKernelModule, growMemoryTo, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported } from './wasm-module.js';
+import { WasmArena } from './wasm-arena.js';
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
@@ -67,9 +67,6 @@ export interface Q8WasmOptions {
   adaptive?: boolean;
 }
 
-const ALIGN = 64;
-const SLACK = 16;
-const WEIGHTS_BASE = 1024;
 const INITIAL_PAGES = 256; // 16 MiB
 const WEIGHT_BUDGET_BYTES = 256 * 1024 * 1024;
 /** Requantization modes of kernels/wasm/q8-requantize.ts. */
@@ -202,24 +199,9 @@ export class Q8WasmBackend implements Q8Backend {
   readonly name = 'wasm-simd';
   readonly threads: number;
   private readonly adaptive: boolean;
-  private memory: WasmMemory | null = null;
-  /** Plain (non-shared) memory detaches its ArrayBuffer on grow, so it cannot hand out scratch() views. */
-  private sharedMemory = true;
+  private arena: WasmArena | null = null;
   private k: Q8Exports | null = null;
   private pool: WorkerPool | null = null;
-  private heapBuffer: ArrayBufferLike | null = null;
-  private heapU8: Uint8Array = new Uint8Array(0);
-  private heapI32: Int32Array = new Int32Array(0);
-  private weightTop = WEIGHTS_BASE;
-  private scratchTop = -1;
-  /** Room kept free above the weights when a scope opens (grows if a scope ever runs out of it). */
-  private weightReserve = 16 * 1024 * 1024;
-  private missedWeightBytes = 0;
-  private scopeBase = 0;
-  private scopeTop = 0;
-  private readonly scopes: number[] = []; // scopeTop at each open beginScope()
-  private readonly ownBuffers = new WeakSet<object>();
-  private epoch = 0;
   private cache = new WeakMap<Q8Array, PackedWeights>();
   private requants = new WeakMap<Requantizer, PlacedRequant>();
   private addParams = new WeakMap<Q8AddParams, PlacedAdd>();
@@ -244,8 +226,7 @@ export class Q8WasmBackend implements Q8Backend {
       if (typeof exports[name] !== 'function') throw new MobileNetV2Error('UNSUPPORTED', `wasm-simd (integer): the kernel module has no ${name} export (rebuild it: npm run build:wasm)`);
     }
     this.k = exports as unknown as Q8Exports;
-    this.memory = memory;
-    this.sharedMemory = shared;
+    this.arena = new WasmArena({ label: 'wasm-simd (integer)', memory, shared, weightBudgetBytes: WEIGHT_BUDGET_BYTES, weightReserveBytes: 16 * 1024 * 1024 });
     if (this.threads > 1) {
       this.pool = await WorkerPool.start({ module, memory, workers: this.threads - 1, adaptive: this.adaptive, exportNames: Q8_KERNEL_NAMES });
     }
@@ -259,117 +240,59 @@ export class Q8WasmBackend implements Q8Backend {
     return this.k;
   }
 
+  /** The arena (kernels() first: it says whether the backend is ready). */
+  private get a(): WasmArena {
+    this.kernels();
+    return this.arena!;
+  }
+
   private heap(): Uint8Array {
-    const buf = this.memory!.buffer;
-    if (buf !== this.heapBuffer || this.heapU8.byteLength !== buf.byteLength) {
-      this.heapBuffer = buf;
-      this.heapU8 = new Uint8Array(buf);
-      this.heapI32 = new Int32Array(buf);
-      // After memory.grow the buffer is a new SharedArrayBuffer object over the same memory; views
-      // made earlier keep the old object, so every one of them counts as ours.
-      this.ownBuffers.add(buf);
-    }
-    return this.heapU8;
-  }
-
-  private ensure(bytes: number): void {
-    growMemoryTo(this.memory!, bytes, 'wasm-simd (integer)');
-  }
-
-  private static span(bytes: number): number {
-    return Math.ceil((bytes + SLACK) / ALIGN) * ALIGN;
+    return this.a.u8();
   }
 
   /** Starts a call: its scratch goes above the weights and any open scope, once it needs some. */
   private beginScratch(): void {
-    this.scratchTop = -1;
+    this.a.beginCall();
   }
 
   /** Per-call scratch of `bytes` bytes (contents undefined), above the weights and any open scope. */
   private alloc(bytes: number): number {
-    if (this.scratchTop < 0) this.scratchTop = this.scopes.length > 0 ? this.scopeTop : this.weightTop;
-    const offset = this.scratchTop;
-    this.scratchTop = offset + Q8WasmBackend.span(bytes);
-    this.ensure(this.scratchTop);
-    return offset;
-  }
-
-  /**
-   * Byte offset of `a` when it views our memory (a scratch() tensor or a subarray of one), else null.
-   * It must lie inside the live scope region (see WasmSimdBackend.viewOffset).
-   */
-  private viewOffset(a: Q8Array | Uint8Array): number | null {
-    if (!this.ownBuffers.has(a.buffer)) return null;
-    const start = a.byteOffset;
-    if (this.scopes.length === 0 || start < this.scopeBase || start + a.byteLength > this.scopeTop) {
-      throw usageError('wasm-simd (integer): a scratch() tensor was used after its endScope() (its memory is reused by later tensors)');
-    }
-    return start;
+    return this.a.alloc(bytes);
   }
 
   /** Offset of `x` in wasm memory: in place for a scratch() view, else copied into per-call scratch. */
   private input(x: Q8Array): number {
-    const own = this.viewOffset(x);
-    if (own !== null) return own;
-    const offset = this.alloc(x.byteLength);
-    this.heap().set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), offset);
-    return offset;
+    return this.a.input(x);
   }
 
   /** Where a kernel should write `out`: in place for a scratch() view, else per-call scratch copied out afterwards. */
   private target(out: Q8Array): number {
-    return this.viewOffset(out) ?? this.alloc(out.byteLength);
+    return this.a.target(out);
   }
 
   /** Copies the result at `offset` into `out`, unless the kernel already wrote into it. */
   private output(out: Q8Array, offset: number): void {
-    if (this.ownBuffers.has(out.buffer) && out.byteOffset === offset) return;
-    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(this.heap().subarray(offset, offset + out.byteLength));
+    this.a.output(out, offset);
   }
 
   /** A descriptor of i32 words in scratch. */
   private descriptor(words: readonly number[]): number {
     const offset = this.alloc(4 * words.length);
-    this.heap();
-    this.heapI32.set(words, offset >> 2);
+    this.a.i32().set(words, offset >> 2);
     return offset;
   }
 
-  /**
-   * Offset of `bytes` (packed once by `pack`) in the weight region: room below an open scope, else
-   * (the scope left too little) per-call scratch this time and more reserve at the next scope.
-   */
+  /** Offset of `bytes` (packed once by `pack`) in the weight region, or per-call scratch this time (see WasmArena.place). */
   private place(pack: () => Uint8Array): { offset: number; cached: boolean } {
-    const packed = pack();
-    const bytes = Q8WasmBackend.span(packed.length);
-    const limit = this.scopes.length > 0 ? this.scopeBase : WEIGHT_BUDGET_BYTES;
-    if (this.weightTop + bytes > limit) {
-      if (this.scopes.length > 0) {
-        this.missedWeightBytes += bytes;
-        const offset = this.alloc(packed.length);
-        this.heap().set(packed, offset);
-        return { offset, cached: false };
-      }
-      // Drop every cached weight (re-packed on next use) rather than grow forever.
-      this.epoch++;
-      this.cache = new WeakMap();
-      this.requants = new WeakMap();
-      this.addParams = new WeakMap();
-      this.weightTop = WEIGHTS_BASE;
-    }
-    const offset = this.weightTop;
-    this.ensure(offset + bytes);
-    this.heap().set(packed, offset);
-    this.weightTop = offset + bytes;
-    return { offset, cached: true };
+    return this.a.place(pack());
   }
 
   /** Offset of the packed weights for `w` (packed and copied in on first use; cached by identity). */
   private weights(w: Q8Array, bias: Int32Array | null, key: string, pack: () => Uint8Array): number {
     const hit = this.cache.get(w);
-    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.epoch) return hit.offset;
+    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.a.epoch) return hit.offset;
     const { offset, cached } = this.place(pack);
-    if (cached) this.cache.set(w, { key, bias, offset, epoch: this.epoch });
+    if (cached) this.cache.set(w, { key, bias, offset, epoch: this.a.epoch });
     return offset;
   }
 
@@ -377,7 +300,7 @@ export class Q8WasmBackend implements Q8Backend {
   private requant(rq: Requantizer, rounding: Requantization, channels: number, cp: number): RqPlaced | null {
     const key = `${rounding}:${channels}:${cp}`;
     const hit = this.requants.get(rq);
-    if (hit !== undefined && hit.key === key && hit.epoch === this.epoch) return hit.block;
+    if (hit !== undefined && hit.key === key && hit.epoch === this.a.epoch) return hit.block;
     const block = requantBlock(rq, rounding, channels, cp);
     let placed: RqPlaced | null = null;
     let cached = true;
@@ -386,7 +309,7 @@ export class Q8WasmBackend implements Q8Backend {
       placed = { offset: p.offset, mode: block.mode, uniform: block.uniform };
       cached = p.cached;
     }
-    if (cached) this.requants.set(rq, { key, epoch: this.epoch, block: placed });
+    if (cached) this.requants.set(rq, { key, epoch: this.a.epoch, block: placed });
     return placed;
   }
 
@@ -407,38 +330,25 @@ export class Q8WasmBackend implements Q8Backend {
    * tensors read and write them in place (no copy in or out). Scopes nest.
    */
   beginScope(): void {
-    this.kernels();
-    if (this.scopes.length === 0) {
-      // Weights that found no room during the last scope get room from now on (once).
-      this.weightReserve += Math.ceil(this.missedWeightBytes * 1.25);
-      this.missedWeightBytes = 0;
-      this.scopeBase = Math.ceil((this.weightTop + this.weightReserve) / ALIGN) * ALIGN;
-      this.scopeTop = this.scopeBase;
-    }
-    this.scopes.push(this.scopeTop);
+    this.a.beginScope();
   }
 
   /** A [length] uint8 or int8 tensor in wasm memory (contents undefined), valid until this scope ends. */
   scratch(type: 'uint8' | 'int8', length: number): Q8Array {
-    this.kernels();
-    if (this.scopes.length === 0) throw usageError('wasm-simd (integer): scratch() needs an open beginScope()');
+    const arena = this.a;
+    arena.checkScopeOpen();
     if (!Number.isInteger(length) || length < 1) throw usageError(`wasm-simd (integer): scratch length must be a positive integer, got ${length}`);
     if (type !== 'uint8' && type !== 'int8') throw usageError(`wasm-simd (integer): scratch type must be 'uint8' or 'int8', got ${String(type)}`);
-    // On plain memory a later grow would detach the view: hand out an ordinary array (copied per op).
-    if (!this.sharedMemory) return type === 'uint8' ? new Uint8Array(length) : new Int8Array(length);
-    const offset = this.scopeTop;
-    const bytes = Q8WasmBackend.span(length);
-    this.ensure(offset + bytes);
-    this.scopeTop = offset + bytes;
-    this.heap();
-    return type === 'uint8' ? new Uint8Array(this.memory!.buffer, offset, length) : new Int8Array(this.memory!.buffer, offset, length);
+    const offset = arena.scopeAlloc(length);
+    // On plain memory a later grow would detach the view: an ordinary array (copied per op).
+    if (offset === null) return type === 'uint8' ? new Uint8Array(length) : new Int8Array(length);
+    return type === 'uint8' ? new Uint8Array(arena.buffer(), offset, length) : new Int8Array(arena.buffer(), offset, length);
   }
 
   /** Closes the innermost scope; its scratch() tensors must not be used afterwards. */
   endScope(): void {
-    const top = this.scopes.pop();
-    if (top === undefined) throw usageError('wasm-simd (integer): endScope() without beginScope()');
-    this.scopeTop = top;
+    if (this.arena === null) throw usageError('wasm-simd (integer): endScope() without beginScope()');
+    this.arena.endScope();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -549,30 +459,30 @@ export class Q8WasmBackend implements Q8Backend {
   /** How the WASM kernels run these ADD parameters (placed once per parameter object). */
   private placeAdd(p: Q8AddParams): PlacedAdd {
     const hit = this.addParams.get(p);
-    if (hit !== undefined && hit.epoch === this.epoch) return hit;
+    if (hit !== undefined && hit.epoch === this.a.epoch) return hit;
     let placed: PlacedAdd;
     const rounding = p.a.rounding;
     const x = p.xnnpack;
     if (x) {
       // Bounds under which the int32 kernel is exact (see kernels/wasm/q8-add.ts); else the scalar kernel.
       const ok = [x.aMultiplier, x.bMultiplier].every((m) => Number.isInteger(m) && m >= 0 && m <= 2 ** 21) && Number.isInteger(x.shift) && x.shift >= 1 && x.shift <= 30;
-      placed = { kind: ok ? 'xnnpack' : 'scalar', epoch: this.epoch };
+      placed = { kind: ok ? 'xnnpack' : 'scalar', epoch: this.a.epoch };
     } else if (rounding === 'xnnpack-fp32' || p.b.rounding !== rounding || p.out.rounding !== rounding || !Number.isInteger(p.leftShift) || p.leftShift < 0 || p.leftShift > 22) {
-      placed = { kind: 'scalar', epoch: this.epoch };
+      placed = { kind: 'scalar', epoch: this.a.epoch };
     } else {
       // The scalar ADD applies entry 0 of each requantizer to every element: broadcast it to the 4 lanes.
       const first = (rq: Requantizer): Requantizer | null => rq.multiplier.length < 1 || rq.shift.length < 1 || rq.scale.length < 1
         ? null
         : { rounding, multiplier: rq.multiplier.subarray(0, 1), shift: rq.shift.subarray(0, 1), scale: rq.scale.subarray(0, 1) };
       const blocks = [first(p.a), first(p.b), first(p.out)].map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
-      if (blocks.some((r) => r === null)) placed = { kind: 'scalar', epoch: this.epoch };
+      if (blocks.some((r) => r === null)) placed = { kind: 'scalar', epoch: this.a.epoch };
       else {
         const [a, b, o] = blocks.map((r) => ({ offset: this.place(() => r!.bytes).offset, mode: r!.mode, uniform: r!.uniform }));
-        placed = { kind: 'fixed', epoch: this.epoch, a: a!, b: b!, out: o! };
+        placed = { kind: 'fixed', epoch: this.a.epoch, a: a!, b: b!, out: o! };
       }
     }
     // A block placed in per-call scratch (no room below a scope) is not cached.
-    if (placed.kind !== 'fixed' || [placed.a, placed.b, placed.out].every((r) => r.offset < this.weightTop)) this.addParams.set(p, placed);
+    if (placed.kind !== 'fixed' || [placed.a, placed.b, placed.out].every((r) => this.a.isPlaced(r.offset))) this.addParams.set(p, placed);
     return placed;
   }
 
@@ -626,7 +536,7 @@ export class Q8WasmBackend implements Q8Backend {
     const yp = this.target(out);
     const tab = this.alloc(16 * dims.outW);
     const d = this.descriptor([yp, xp, dims.inH, dims.inW, dims.c, dims.outH, dims.outW, 0, 0, mode === 'half-pixel' ? 1 : 0, tab]);
-    const f32 = new Float32Array(this.memory!.buffer, d + 28, 2);
+    const f32 = new Float32Array(this.a.buffer(), d + 28, 2);
     f32[0] = scale(dims.inH, dims.outH);
     f32[1] = scale(dims.inW, dims.outW);
     this.kernels().q8_resize_columns(0, dims.outW, d);
@@ -642,10 +552,7 @@ export class Q8WasmBackend implements Q8Backend {
   async disposeAsync(): Promise<void> {
     this.disposed = true;
     this.k = null;
-    this.memory = null;
-    this.heapBuffer = null;
-    this.heapU8 = new Uint8Array(0);
-    this.heapI32 = new Int32Array(0);
+    this.arena?.dispose();
     this.cache = new WeakMap();
     this.requants = new WeakMap();
     this.addParams = new WeakMap();

@@ -3,23 +3,12 @@
  * The wasm-simd backend: AssemblyScript SIMD kernels (kernels/wasm/) on one JS-owned shared
  * WebAssembly.Memory, optionally with worker_threads (wasm-pool.ts).
  *
- * Memory (a bump arena over the module's linear memory):
- *
- *   [0, 1 KiB)                 unused (offset 0 stays an obviously wrong pointer)
- *   [1 KiB, weightTop)         packed weights, copied in ONCE per weight buffer (cached by identity)
- *   [scopeBase, scopeTop)      zero-copy tensors handed out by scratch() inside beginScope()/endScope()
- *                              (scopeBase leaves a reserve above the weights for weights first used
- *                              inside a scope)
- *   [above everything, …)      per-call scratch: inputs copied in, outputs, released when the call returns
+ * Memory: the bump arena of wasm-arena.ts (packed weights copied in once per weight buffer and
+ * cached by identity; zero-copy tensors inside beginScope()/endScope(); per-call scratch above).
  *
  * Zero-copy (an extension of the Backend interface, proposed to the lead): a caller that allocates
  * its activations with scratch() inside a scope gets views into the wasm memory; ops recognise them
  * and run in place, with no copy in or out. Plain Float32Arrays work as before (copied per call).
- *
- * Every buffer starts on a 64-byte boundary and is followed by ≥ 16 bytes of slack, because the
- * kernels' last channel vector may read up to 3 floats past a tensor. The memory grows on demand
- * (never shrinks). If the weights ever exceed WEIGHT_BUDGET_BYTES (many models through one
- * backend), the weight cache is dropped and refilled from the next call on.
  *
  * Weights must not be mutated in place after their first use (their packed copy is cached).
  *
@@ -35,7 +24,8 @@ import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
 import { MobileNetV2Error, usageError } from '../errors.js';
-import { compileKernelModule, growMemoryTo, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName, type WasmMemory } from './wasm-module.js';
+import { compileKernelModule, instantiateKernels, KERNEL_NAMES, WASM_MAX_PAGES, wasmApi, wasmSharedMemorySupported, type KernelExports, type KernelName } from './wasm-module.js';
+import { ARENA_ALIGN as ALIGN, arenaSpan, WasmArena } from './wasm-arena.js';
 import { packConv8, packDepthwise3x3c4, packPointwise8 } from './wasm-pack.js';
 import { WorkerPool } from './wasm-pool.js';
 import {
@@ -44,9 +34,6 @@ import {
 } from '../../kernels/f32-inverted-residual-nhwc.js';
 import { RELU6 } from '../../kernels/clamp.js';
 
-const ALIGN = 64;
-const SLACK = 16;
-const WEIGHTS_BASE = 1024;
 const INITIAL_PAGES = 256; // 16 MiB
 const WEIGHT_BUDGET_BYTES = 512 * 1024 * 1024;
 /** A fused block's scratch slot per thread (expanded band + depthwise tile) may grow to this, for speed (L2: 1 MiB here). */
@@ -80,23 +67,9 @@ export class WasmSimdBackend implements Backend {
   readonly threads: number;
   private readonly spin: number | undefined;
   private readonly adaptive: boolean;
-  private memory: WasmMemory | null = null;
-  /** Plain (non-shared) memory detaches its ArrayBuffer on grow, so it cannot hand out scratch() views. */
-  private sharedMemory = true;
+  private arena: WasmArena | null = null;
   private k: KernelExports | null = null;
   private pool: WorkerPool | null = null;
-  private heapBuffer: ArrayBufferLike | null = null;
-  private heapF32: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  private weightTop = WEIGHTS_BASE;
-  private scratchTop = -1;
-  /** Room kept free above the weights when a scope opens (grows if a scope ever runs out of it). */
-  private weightReserve = 32 * 1024 * 1024;
-  private missedWeightBytes = 0;
-  private scopeBase = 0;
-  private scopeTop = 0;
-  private readonly scopes: number[] = []; // scopeTop at each open beginScope()
-  private readonly ownBuffers = new WeakSet<object>();
-  private epoch = 0;
   private cache = new WeakMap<Float32Array, PackedWeights>();
   private disposed = false;
 
@@ -117,8 +90,7 @@ export class WasmSimdBackend implements Backend {
     const module = await compileKernelModule(shared);
     const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared });
     this.k = instantiateKernels(module, memory);
-    this.memory = memory;
-    this.sharedMemory = shared;
+    this.arena = new WasmArena({ label: 'wasm-simd', memory, shared, weightBudgetBytes: WEIGHT_BUDGET_BYTES, weightReserveBytes: 32 * 1024 * 1024 });
     if (this.threads > 1) {
       this.pool = await WorkerPool.start({ module, memory, workers: this.threads - 1, adaptive: this.adaptive, ...(this.spin === undefined ? {} : { spin: this.spin }) });
     }
@@ -132,93 +104,46 @@ export class WasmSimdBackend implements Backend {
     return this.k;
   }
 
+  /** The arena (kernels() first: it says whether the backend is ready). */
+  private get a(): WasmArena {
+    this.kernels();
+    return this.arena!;
+  }
+
   private heap(): Float32Array {
-    const buf = this.memory!.buffer;
-    if (buf !== this.heapBuffer || this.heapF32.byteLength !== buf.byteLength) {
-      this.heapBuffer = buf;
-      this.heapF32 = new Float32Array(buf);
-      // After memory.grow the buffer is a new SharedArrayBuffer object over the same memory; views
-      // made earlier keep the old object, so every one of them counts as ours.
-      this.ownBuffers.add(buf);
-    }
-    return this.heapF32;
-  }
-
-  private ensure(bytes: number): void {
-    growMemoryTo(this.memory!, bytes, 'wasm-simd');
-  }
-
-  private static span(floats: number): number {
-    return Math.ceil((floats * 4 + SLACK) / ALIGN) * ALIGN;
+    return this.a.f32();
   }
 
   /** Offset of the packed copy of (w, bias) for this kernel, packing and copying it in on first use. */
   private weights(w: Float32Array, bias: Float32Array | null, key: string, pack: () => Float32Array): number {
+    const arena = this.a;
     const hit = this.cache.get(w);
-    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.epoch) return hit.offset;
-    const packed = pack();
-    const bytes = WasmSimdBackend.span(packed.length);
-    const limit = this.scopes.length > 0 ? this.scopeBase : WEIGHT_BUDGET_BYTES;
-    if (this.weightTop + bytes > limit) {
-      if (this.scopes.length > 0) {
-        // No room below the open scope: use this copy for this call only, and reserve more room
-        // above the weights at the next outermost beginScope().
-        this.missedWeightBytes += bytes;
-        const offset = this.alloc(packed.length);
-        this.heap().set(packed, offset >> 2);
-        return offset;
-      }
-      // Drop every cached weight (they are re-packed on their next use) rather than grow forever.
-      this.epoch++;
-      this.cache = new WeakMap();
-      this.weightTop = WEIGHTS_BASE;
-    }
-    const offset = this.weightTop;
-    this.ensure(offset + bytes);
-    this.heap().set(packed, offset >> 2);
-    this.weightTop = offset + bytes;
-    this.cache.set(w, { key, bias, offset, epoch: this.epoch });
+    if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === arena.epoch) return hit.offset;
+    const { offset, cached } = arena.place(pack());
+    if (cached) this.cache.set(w, { key, bias, offset, epoch: arena.epoch });
     return offset;
   }
 
   /** Starts a call: its scratch goes above the weights and any open scope, once it needs some. */
   private beginScratch(): void {
-    this.scratchTop = -1;
+    this.a.beginCall();
   }
 
   private alloc(floats: number): number {
-    if (this.scratchTop < 0) this.scratchTop = this.scopes.length > 0 ? this.scopeTop : this.weightTop;
-    const offset = this.scratchTop;
-    const bytes = WasmSimdBackend.span(floats);
-    this.ensure(offset + bytes);
-    this.scratchTop = offset + bytes;
-    return offset;
+    return this.a.alloc(floats * 4);
   }
 
   private allocZeros(floats: number): number {
-    const offset = this.alloc(floats);
-    this.heap().fill(0, offset >> 2, (offset + WasmSimdBackend.span(floats)) >> 2);
-    return offset;
+    return this.a.allocZeros(floats * 4);
   }
 
-  /**
-   * Byte offset of `a` when it views our memory (a scratch() tensor or a subarray of one), else null.
-   * It must lie inside the live scope region: a view kept after its endScope() points at memory
-   * that later tensors reuse, so using it is an error (when it is out of range; a view whose range
-   * was already handed out again cannot be told apart from the new tensor).
-   */
   private viewOffset(a: Float32Array): number | null {
-    if (!this.ownBuffers.has(a.buffer)) return null;
-    const start = a.byteOffset;
-    if (this.scopes.length === 0 || start < this.scopeBase || start + a.byteLength > this.scopeTop) {
-      throw usageError('wasm-simd: a scratch() tensor was used after its endScope() (its memory is reused by later tensors)');
-    }
-    return start;
+    return this.a.viewOffset(a);
   }
 
   /** Where a kernel should write `out`: in place for a scratch() view, else per-call scratch copied out afterwards. */
   private target(out: Float32Array): number {
-    return this.viewOffset(out) ?? this.alloc(out.length);
+    return this.a.target(out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -230,53 +155,33 @@ export class WasmSimdBackend implements Backend {
    * scratch(); copy the results you keep into ordinary arrays; endScope().
    */
   beginScope(): void {
-    this.kernels();
-    if (this.scopes.length === 0) {
-      // Weights that found no room during the last scope get room from now on (once).
-      this.weightReserve += Math.ceil(this.missedWeightBytes * 1.25);
-      this.missedWeightBytes = 0;
-      this.scopeBase = Math.ceil((this.weightTop + this.weightReserve) / ALIGN) * ALIGN;
-      this.scopeTop = this.scopeBase;
-    }
-    this.scopes.push(this.scopeTop);
+    this.a.beginScope();
   }
 
   /** A [length] float32 tensor in wasm memory (contents undefined), valid until this scope ends. */
   scratch(length: number): Float32Array {
-    this.kernels();
-    if (this.scopes.length === 0) throw usageError('wasm-simd: scratch() needs an open beginScope()');
+    const arena = this.a;
+    arena.checkScopeOpen();
     if (!Number.isInteger(length) || length < 1) throw usageError(`wasm-simd: scratch length must be a positive integer, got ${length}`);
-    // On plain memory a later grow would detach the view: hand out an ordinary array (copied per op).
-    if (!this.sharedMemory) return new Float32Array(length);
-    const offset = this.scopeTop;
-    const bytes = WasmSimdBackend.span(length);
-    this.ensure(offset + bytes);
-    this.scopeTop = offset + bytes;
-    this.heap();
-    return new Float32Array(this.memory!.buffer, offset, length);
+    const offset = arena.scopeAlloc(length * 4);
+    // On plain memory a later grow would detach the view: an ordinary array (copied per op).
+    return offset === null ? new Float32Array(length) : new Float32Array(arena.buffer(), offset, length);
   }
 
   /** Closes the innermost scope; its scratch() tensors must not be used afterwards. */
   endScope(): void {
-    const top = this.scopes.pop();
-    if (top === undefined) throw usageError('wasm-simd: endScope() without beginScope()');
-    this.scopeTop = top;
+    if (this.arena === null) throw usageError('wasm-simd: endScope() without beginScope()');
+    this.arena.endScope();
   }
 
   /** Offset of `x` in wasm memory: in place for a scratch() view, else copied into per-call scratch. */
   private input(x: Float32Array): number {
-    const own = this.viewOffset(x);
-    if (own !== null) return own;
-    const offset = this.alloc(x.length);
-    this.heap().set(x, offset >> 2);
-    return offset;
+    return this.a.input(x);
   }
 
   /** Copies the result at `offset` into `out`, unless the kernel already wrote into it. */
   private output(out: Float32Array, offset: number): void {
-    if (this.ownBuffers.has(out.buffer) && out.byteOffset === offset) return;
-    const o = offset >> 2;
-    out.set(this.heap().subarray(o, o + out.length));
+    this.a.output(out, offset);
   }
 
   /** Runs kernel `name` over [0, total) on the main thread and the workers; args follow the range. */
@@ -554,9 +459,7 @@ export class WasmSimdBackend implements Backend {
   async disposeAsync(): Promise<void> {
     this.disposed = true;
     this.k = null;
-    this.memory = null;
-    this.heapBuffer = null;
-    this.heapF32 = new Float32Array(0);
+    this.arena?.dispose();
     this.cache = new WeakMap();
     const pool = this.pool;
     this.pool = null;
@@ -584,7 +487,7 @@ export class WasmSimdBackend implements Backend {
 
   /** Bytes of wasm memory in use by packed weights (for reports). */
   weightBytes(): number {
-    return this.weightTop - WEIGHTS_BASE;
+    return this.arena?.placedBytes() ?? 0;
   }
 
   private requirePool(): WorkerPool {
@@ -608,7 +511,7 @@ export interface FusedTiling {
 
 /** One thread's scratch slot of the fused block: the expanded band (with an expansion conv), then the depthwise tile. */
 function fusedSlot(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): { bandBytes: number; slotBytes: number } {
-  const span = (floats: number): number => Math.ceil((floats * 4 + SLACK) / ALIGN) * ALIGN;
+  const span = (floats: number): number => arenaSpan(floats * 4);
   const bandBytes = dims.expand ? span(invertedResidualBandRows(g, rows) * g.inW * dims.hidden) : 0;
   return { bandBytes, slotBytes: bandBytes + span(rows * g.outW * dims.hidden) };
 }
