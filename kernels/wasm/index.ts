@@ -11,7 +11,6 @@ export { f64_resize_rows, f64_resize_blend } from './f64-resize-bilinear';
 export { f32x4_peak } from './f32-peak';
 export { q8_gemm_4x8 } from './q8-gemm-4x8';
 export { q8_dwconv_c8 } from './q8-dwconv-c8';
-export { q8_im2col } from './q8-layout';
 export { q8_add } from './q8-add';
 export { f32_inverted_residual_nhwc } from './f32-inverted-residual-nhwc';
 export { q8_add_xnnpack } from './q8-add';

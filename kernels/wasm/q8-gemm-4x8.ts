@@ -8,8 +8,9 @@
  *   y   [P, OC]  uint8/int8 outputs
  *   x   int16 x − zx, K rounded up to KP (even) with zeros, in the 4-pixel interleaved "X4" layout
  *       of widenGroups / q8_im2col (q8-layout.ts): pixel group q = p / 4, k pair j at byte
- *       (q·KP/2 + j)·16 + 4·(p mod 4); staged by q8_im2col beforehand (conv), or here from
- *   src [P, IC] 8-bit (pointwise: src ≠ 0), one block of pixels at a time just before it is used
+ *       (q·KP/2 + j)·16 + 4·(p mod 4), staged here one block of pixels at a time just before it
+ *       is used: from src [P, IC] 8-bit (pointwise: src ≠ 0) or by im2col (general conv: the
+ *       q8_im2col descriptor at im2col ≠ 0); with neither, x is already staged
  *   wp  packed weights, one block per 8 output channels (OC padded with zero channels):
  *         [bias i32 × 8] then for each pair of k (2j, 2j+1): two vectors of 8 int16,
  *         [w'(c,2j) w'(c,2j+1)] for c = 8b … 8b+3, then for c = 8b+4 … 8b+7, w' = w − zw
@@ -27,9 +28,9 @@
  * rows outer, channel blocks inner, so a block of x stays in cache while the weights stream past.
  * Work range: pixels, split in multiples of 4.
  *
- * Descriptor d (i32 words): y x wp rq KP OC mode uniform zo lo hi signed src IC zx P.
+ * Descriptor d (i32 words): y x wp rq KP OC mode uniform zo lo hi signed src IC zx P im2col.
  */
-import { widenGroups } from './q8-layout';
+import { im2colGroups, widenGroups } from './q8-layout';
 import { MODE_DOUBLE, MODE_FP32, MODE_SINGLE, packQ8x8, requant4, storeBytes } from './q8-requantize';
 
 const PIXEL_BLOCK: i32 = 32;
@@ -69,9 +70,11 @@ function gemmRows<X, M>(p0: i32, p1: i32, d: usize): void {
   const ic = load<i32>(d, 52);
   const zx = load<i32>(d, 56);
   const pixels = load<i32>(d, 60);
+  const im2col = <usize>load<i32>(d, 64);
   for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
     const pe = min(pb + PIXEL_BLOCK, p1);
     if (src != 0) widenGroups(x, src, pb >> 2, (pe + 3) >> 2, pixels, ic, kp, zx, isSigned<X>());
+    else if (im2col != 0) im2colGroups(pb >> 2, (pe + 3) >> 2, im2col);
     let b = 0;
     for (; b < full; b++) gemmBlock<X, M, u8>(y, x, wp + <usize>b * bs, rq, b, blocks, oc, kp, pb, pe, uniform, zoI, loI, hiI);
     if (b < blocks) gemmBlock<X, M, u16>(y, x, wp + <usize>b * bs, rq, b, blocks, oc, kp, pb, pe, uniform, zoI, loI, hiI);

@@ -5,10 +5,12 @@
  * of once per MAdd) is exact, and a tap in the padding becomes an explicit x' = 0, which adds
  * exactly 0 to the int32 accumulator — the same as the scalar kernels' skipping it.
  *
- *   q8_im2col     x [N, H, W, IC] → [N·OH·OW, KP] in the X4 layout, row = the receptive field in (kh, kw, ic) order  general conv
- *   widenGroups   x [P, IC] → [P, KP] in the X4 layout (4 pixels interleaved per k pair)      pointwise (inside q8_gemm_4x8)
+ *   im2colGroups  x [N, H, W, IC] → [N·OH·OW, KP] in the X4 layout, row = the receptive field in (kh, kw, ic) order  general conv
+ *   widenGroups   x [P, IC] → [P, KP] in the X4 layout (4 pixels interleaved per k pair)      pointwise
  *
- * Work items: groups of 4 pixels (q8_im2col).
+ * Both are inlined in q8_gemm_4x8, which stages each block of pixels just before multiplying it.
+ *
+ * Ranges: groups of 4 pixels.
  * Descriptors (i32 words) are listed per function.
  */
 
@@ -31,11 +33,12 @@
 }
 
 /**
- * Work items: groups of 4 output pixels (of N·OH·OW). tmp: [N·OH·OW, KP] int16 for the plain rows
+ * Groups [q0, q1) of 4 output pixels (of N·OH·OW). tmp: [N·OH·OW, KP] int16 for the plain rows
  * (each pixel its own, so threads never share one).
  * d: dst src H W IC KH KW SH SW DH DW PT PL OH OW KP zx signed tmp P.
  */
-export function q8_im2col(q0: i32, q1: i32, d: usize): void {
+// @ts-ignore: decorator
+@inline export function im2colGroups(q0: i32, q1: i32, d: usize): void {
   const dst = <usize>load<i32>(d);
   const src = <usize>load<i32>(d, 4);
   const h = load<i32>(d, 8);

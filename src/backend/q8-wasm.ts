@@ -52,7 +52,7 @@ import { WasmArena } from './wasm-arena.js';
 import { WorkerPool } from './wasm-pool.js';
 
 /** The integer kernels' exports (kernels/wasm/q8-*.ts): (start, end, descriptor pointer). */
-export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_im2col', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8', 'q8_resize_columns'] as const;
+export const Q8_KERNEL_NAMES = ['q8_gemm_4x8', 'q8_dwconv_c8', 'q8_add', 'q8_add_xnnpack', 'q8_resize_bilinear_u8', 'q8_resize_columns'] as const;
 type Q8KernelName = (typeof Q8_KERNEL_NAMES)[number];
 type Q8Exports = Record<Q8KernelName, (start: number, end: number, desc: number) => void>;
 
@@ -378,11 +378,11 @@ export class Q8WasmBackend implements Q8Backend {
     const groups = Math.ceil(pixels / 4);
     const rows = this.alloc(8 * groups * kp);
     const plain = this.alloc(2 * pixels * kp);
-    this.run('q8_im2col', groups, 1, this.descriptor([
+    const im2col = this.descriptor([
       rows, xp, g.inH, g.inW, inC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW,
       g.pad.top, g.pad.left, g.outH, g.outW, kp, q.inputZeroPoint, signed, plain, pixels,
-    ]), 'q8 conv2d');
-    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, null, 'q8 conv2d');
+    ]);
+    this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, { im2col }, 'q8 conv2d');
   }
 
   pointwiseConv(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: PointwiseDims, q: Q8ConvParams): void {
@@ -408,17 +408,20 @@ export class Q8WasmBackend implements Q8Backend {
     this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, { src: xp, inC }, 'q8 pointwiseConv');
   }
 
-  /** `staging`: the 8-bit input the gemm widens into `rows` itself (pointwise); null when `rows` is already staged (conv). */
+  /**
+   * `staging`: how the gemm fills `rows` block by block itself — from the 8-bit input (pointwise:
+   * src, inC) or by im2col (general conv: the descriptor of im2colGroups, kernels/wasm/q8-layout.ts).
+   */
   private gemm(
     out: Q8Array, rows: number, wp: number, rq: RqPlaced, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number,
-    staging: { src: number; inC: number } | null, what: string,
+    staging: { src: number; inC: number } | { im2col: number }, what: string,
   ): void {
     const yp = this.target(out);
     const { zeroPoint, min, max } = q.output;
     // Split pixels in multiples of the 4-pixel tile.
     this.run('q8_gemm_4x8', pixels, 4, this.descriptor([
       yp, rows, wp, rq.offset, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed,
-      staging?.src ?? 0, staging?.inC ?? 0, q.inputZeroPoint, pixels,
+      'src' in staging ? staging.src : 0, 'src' in staging ? staging.inC : 0, q.inputZeroPoint, pixels, 'im2col' in staging ? staging.im2col : 0,
     ]), what);
     this.output(out, yp);
   }
