@@ -28,9 +28,11 @@
  * values (score 1e-8, IoU 0.6, 100 per class / 100 total, scales 10, 10, 5, 5).
  */
 import { BuiltinOperator, readDetectionPostProcessOptions, type DetectionPostProcessOptions, type TfliteOperator } from './model.js';
-import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type ImportedInput, type ImportedModel } from './import-graph.js';
+import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type BackboneMatch, type ImportedInput, type ImportedModel } from './import-graph.js';
+import { integerNetwork } from './import-integer.js';
+import type { IntegerNetwork } from '../../model/integer.js';
 export type { ImportedSsdlite } from './import-graph.js';
-import { buildSsdlitePlan, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
+import { buildSsdlitePlan, SSD_OUTPUT_TAPS, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
 import { makeDivisible, type ConvPlan } from '../../model/plan.js';
 import type { ConvWeights } from '../../model/weights.js';
 import { SSDLITE_MOBILENET_V2_ANCHORS, type SsdAnchorConfig, type SsdAnchors } from '../../model/ssd/anchors.js';
@@ -172,6 +174,28 @@ function anchorsFromFile(plan: SsdlitePlan, centerSize: Float32Array): SsdAnchor
   return { count: centerSize.length / 4, centerSize, corners, layers: generated.layers, imageSize: generated.imageSize };
 }
 
+/**
+ * The integer path assembles each CONCATENATION of predictor outputs by copying a part whose
+ * parameters equal the output's, or by requantizing it as the QUANTIZE op between them does. TFLite's
+ * int8 kernel refuses inputs with other parameters than its output, and a uint8 one would rescale
+ * them in float32 itself, which the integer path does not reproduce: both are refused here.
+ */
+function checkConcatParts(g: Graph, concat: TfliteOperator, convs: readonly TfliteOperator[], source: string): void {
+  const out = g.tensor(concat.outputs[0]!).quantization!;
+  const same = (t: number): boolean => {
+    const q = g.tensor(t).quantization;
+    return !!q && q.scale[0] === out.scale[0] && (q.zeroPoint[0] ?? 0) === (out.zeroPoint[0] ?? 0);
+  };
+  concat.inputs.forEach((t, i) => {
+    if (same(t)) {
+      // Either the part arrives through a QUANTIZE, or the conv itself already has the output's parameters.
+      const producer = g.ops.find((op) => op.outputs.includes(t));
+      if (producer?.builtinCode === BuiltinOperator.QUANTIZE || same(convs[i]!.outputs[0]!)) return;
+    }
+    throw unsupportedError(`${source}: ${g.describe(concat)}: input ${i} '${g.tensor(t).name}' is quantized differently from the output and not by a QUANTIZE op (the integer path requantizes predictor outputs only as QUANTIZE does)`);
+  });
+}
+
 /** Imports an SSD graph (see the file comment). */
 export function importSsdlite(g: Graph, source: string, input: ImportedInput): ImportedModel {
   const m: SsdMatcher = new SsdMatcher(g, source);
@@ -246,7 +270,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
   const widths = [1.0, 0.35, 0.5, 0.75, 1.3, 1.4, 0.25];
   for (let i = 10; i <= 400; i++) widths.push(i / 100);
   let best: Mismatch | null = null;
-  let found: { plan: SsdlitePlan; convs: Map<string, TfliteOperator>; usedOps: Set<number> } | null = null;
+  let found: { plan: SsdlitePlan; convs: Map<string, TfliteOperator>; usedOps: Set<number>; adds: BackboneMatch['adds']; blockOutputs: Map<string, number> } | null = null;
   search: for (const minDepth of [16, 8]) {
     for (const width of widths) {
       if (makeDivisible(32 * width, 8, minDepth) !== stemOut) continue;
@@ -274,7 +298,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
         if (!best || miss.matchedConvs > best.matchedConvs) best = miss;
         continue;
       }
-      found = { plan, convs, usedOps: bb.usedOps };
+      found = { plan, convs, usedOps: bb.usedOps, adds: bb.adds, blockOutputs: bb.blockOutputs };
       break search;
     }
   }
@@ -337,6 +361,17 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
 
   const weightTypes = new Set([...found.convs.values()].map((op) => g.tensor(op.inputs[1]!).type));
   const quantized = weightTypes.has('UINT8') || weightTypes.has('INT8');
+  // The integer view (import-integer.ts): every conv and shortcut ADD as stored, the two
+  // concatenations' parameters (the assembled outputs), the LOGISTIC's output.
+  let integer: IntegerNetwork | null = null;
+  if (quantized && !g.options.allowNonFinite) {
+    integer = integerNetwork(g, inputT, {
+      convs: (plan.convs as readonly ConvPlan[]).map((c) => ({ name: c.name, op: found.convs.get(c.name)! })),
+      adds: found.adds, pools: [], softmax: null, blockOutputs: found.blockOutputs, logistic: sigmoidOp,
+      others: [{ name: SSD_OUTPUT_TAPS.boxEncodings, op: boxConcat }, { name: SSD_OUTPUT_TAPS.classLogits, op: classConcat }],
+    });
+    if (integer) for (const [concat, parts] of [[boxConcat, boxes], [classConcat, classes]] as const) checkConcatParts(g, concat, parts.map((p) => p.conv), source);
+  }
   const o = plan.options;
   const ppText = options
     ? `${DETECTION_POSTPROCESS_OP} (${options.useRegularNms ? 'regular' : 'fast'} NMS, ${options.maxDetections} detections, score ≥ ${shortestF32(options.nmsScoreThreshold)}, IoU ${shortestF32(options.nmsIouThreshold)})`
@@ -349,7 +384,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
     weights: { convs: weights, classifier: null },
     input,
     quantized,
-    integer: null,
+    integer,
     outputs: { softmax: false, argmax: false },
     summary,
     description: g.model.description,

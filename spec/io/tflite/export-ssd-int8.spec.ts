@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * A full-integer int8 SSDLite-MobileNetV2 made with our exporter (`exportSsdliteTflite(…, { int8 })`,
+ * quantized as TFLite's converter does: src/io/tflite/ptq.ts) against the real TFLite interpreter,
+ * every layer: the file is written with every layer output as a named graph output (`taps: true`)
+ * and the raw outputs exposed (`rawOutputs`), the interpreter runs it, and our integer path
+ * (`load()` → `model.runTensor`, `model.detect`) must give the same int8 values everywhere — 0 LSB —
+ * on the same int8 input bytes, and the same detections as the file's TFLite_Detection_PostProcess.
+ *
+ * Weights: seeded random (randomSsdliteWeights; there are no trained SSDLite weights here), width
+ * 0.5 at 160×160 with 21 class slots to keep it fast. Calibration: the shared photos but cat.bmp,
+ * prepared as the float export of the same network prepares them ('tf-od-api': stretched to
+ * 160×160, x·2/255 − 1). Evaluation: every shared photo (bit-exactness does not depend on the
+ * calibration). Controls: the reference requantization profile differs from the interpreter.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_SHARED, SHARED_DIR, sharedPath } from '../../helpers/shared.js';
+import { sharedPhotoCalibration } from '../../helpers/int8-calibration.js';
+import { loadTfliteInterpreter, type OracleArray, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
+import { buildSsdlitePlan } from '../../../src/model/ssdlite.js';
+import { defaultDetectionPostProcessOptions, exportSsdliteTflite, randomSsdliteWeights } from '../../../src/io/tflite/export.js';
+import { calibrateSsdlite } from '../../../src/io/tflite/ptq.js';
+import { readTfliteModel } from '../../../src/io/tflite/model.js';
+import { createBackend } from '../../../src/backend/create.js';
+import { load, type MobileNetV2Model } from '../../../src/api.js';
+
+const RES = 160;
+const SLOTS = 21;
+const plan = buildSsdlitePlan({ width: 0.5, resolution: RES, classes: SLOTS });
+const weights = randomSsdliteWeights(plan, 2026);
+const postprocess = { ...defaultDetectionPostProcessOptions(SLOTS), nmsScoreThreshold: 0.3 };
+
+const images = HAVE_SHARED ? readdirSync(sharedPath('images')).filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask')) : [];
+if (!HAVE_SHARED) console.log('export-ssd-int8: ../shared is absent — SKIPPED (the calibration and evaluation photos are there)');
+
+/** The interpreter's name for each of our outputs (the graph's raw outputs). */
+const RAW: Record<string, string> = {
+  box_encodings: 'raw_outputs/box_encodings',
+  class_logits: 'concat_1',
+  scores: 'raw_outputs/class_predictions',
+};
+
+describe.skipIf(!HAVE_SHARED)('int8 SSDLite from our exporter = TFLite interpreter, every layer (0.5, 160×160, random weights)', () => {
+  let dir: string;
+  let bytes: Uint8Array;
+  let model: MobileNetV2Model;
+  let interpreter: TfliteInterpreter;
+  let compared = 0;
+  let tensors = 0;
+  let detections = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ssd-int8-'));
+    // The float export of the same network prepares the calibration photos as a detector's inputs.
+    writeFileSync(join(dir, 'float.tflite'), exportSsdliteTflite(plan, weights, { postprocess }));
+    const calibration = await sharedPhotoCalibration(SHARED_DIR, join(dir, 'float.tflite'));
+    const ranges = calibrateSsdlite(await createBackend('ts-fast'), plan, weights, calibration);
+    bytes = exportSsdliteTflite(plan, weights, { postprocess, rawOutputs: true, taps: true, int8: { ranges, calibrationRuns: calibration.length } });
+    expect(readTfliteModel(bytes, 'int8 ssd').description).toMatch(/int8 post-training quantization/);
+    writeFileSync(join(dir, 'int8.tflite'), bytes);
+    model = await load({ model: join(dir, 'int8.tflite'), backend: 'wasm-simd', allowDownload: false });
+    interpreter = await loadTfliteInterpreter(bytes);
+  }, 180_000);
+  afterAll(() => {
+    interpreter?.dispose();
+    model?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    console.log(`int8 SSDLite: ${tensors} tensors, ${compared} int8 values compared with the interpreter; ${detections} detections compared`);
+  });
+
+  it('loads as an int8 SSD on the integer path', () => {
+    expect(model.imported.head).toBe('ssdlite');
+    expect(model.imported.input.type).toBe('INT8');
+    expect(model.execution.arithmetic).toEqual({ kind: 'integer', requantization: 'tflite-wasm' });
+  });
+
+  /** Every int8 graph output of the interpreter against ours by name; returns the differing ones. */
+  function compare(theirs: OracleArray[], ours: ReadonlyMap<string, ArrayLike<number>>): { report: string[]; matched: number } {
+    const report: string[] = [];
+    let matched = 0;
+    interpreter.outputs.forEach((info, i) => {
+      if (info.dtype !== 'int8') return; // the post-process op's float outputs are compared as detections
+      const mine = ours.get(info.name);
+      if (!mine) { report.push(`${info.name}: no tensor of ours`); return; }
+      const t = theirs[i]!;
+      if (t.length !== mine.length) { report.push(`${info.name}: ${t.length} values vs our ${mine.length}`); return; }
+      let diffs = 0, maxd = 0;
+      for (let k = 0; k < t.length; k++) { const d = Math.abs(Number(t[k]) - Number(mine[k])); if (d) { diffs++; maxd = Math.max(maxd, d); } }
+      matched++;
+      compared += t.length;
+      if (diffs) report.push(`${info.name}: ${diffs}/${t.length} differ (max ${maxd} LSB)`);
+    });
+    return { report, matched };
+  }
+
+  it.each(images)('image %s: every layer, the raw outputs and the detections identical', async (image) => {
+    const path = sharedPath('images', image);
+    const { quantized } = await model.prepare(path);
+    expect(quantized).toBeInstanceOf(Int8Array);
+    const theirs = interpreter.run([quantized!]);
+    const ours = model.runTensor(quantized!, [1, RES, RES, 3], { taps: 'all' });
+    const byName = new Map<string, ArrayLike<number>>(ours.taps.map((t) => [t.name, t.data] as const));
+    for (const o of ours.outputs) if (RAW[o.name]) byName.set(RAW[o.name]!, o.data);
+    const { report, matched } = compare(theirs, byName);
+    tensors += matched;
+    expect(report, report.join('\n')).toEqual([]);
+    // Every int8 graph output: 52 backbone, 12 extra and 24 predictor convs, the block outputs
+    // (10 shortcut ADDs among them), the three raw outputs.
+    expect(matched).toBe(interpreter.outputs.filter((o) => o.dtype === 'int8').length);
+    expect(matched).toBeGreaterThanOrEqual(52 + 10 + 12 + 24 + 3);
+
+    // The op's detections (it reads the dequantized int8 tensors) = our detect on the same bytes.
+    const [boxes, classes, scores, num] = theirs as Float32Array[];
+    const r = await model.detect(path, { scoreThreshold: postprocess.nmsScoreThreshold });
+    expect(r.detections.length).toBe(num![0]);
+    r.detections.forEach((d, i) => {
+      expect(d.classIndex, `row ${i} class`).toBe(classes![i]);
+      expect(d.score, `row ${i} score`).toBe(scores![i]);
+      expect([d.box.ymin, d.box.xmin, d.box.ymax, d.box.xmax], `row ${i} box`).toEqual([...boxes!.subarray(4 * i, 4 * i + 4)]);
+    });
+    detections += r.detections.length;
+  }, 120_000);
+
+  it('controls: the reference profile differs from the interpreter (LOGISTIC and requantization)', async () => {
+    const image = images.includes('cat.bmp') ? 'cat.bmp' : images[0]!;
+    const { quantized } = await model.prepare(sharedPath('images', image));
+    const theirs = interpreter.run([quantized!]);
+    const reference = await load({ model: join(dir, 'int8.tflite'), backend: 'ts-fast', requantization: 'tflite-reference', allowDownload: false });
+    try {
+      const ours = reference.runTensor(quantized!, [1, RES, RES, 3], { taps: 'all' });
+      const byName = new Map<string, ArrayLike<number>>(ours.taps.map((t) => [t.name, t.data] as const));
+      for (const o of ours.outputs) if (RAW[o.name]) byName.set(RAW[o.name]!, o.data);
+      const { report } = compare(theirs, byName);
+      expect(report.length, 'gemmlowp double rounding vs XNNPACK fp32 requantization').toBeGreaterThan(0);
+    } finally { reference.dispose(); }
+  }, 120_000);
+});
