@@ -7,11 +7,11 @@
  * (`load()` → `model.runTensor`, `model.detect`) must give the same int8 values everywhere — 0 LSB —
  * on the same int8 input bytes, and the same detections as the file's TFLite_Detection_PostProcess.
  *
- * Weights: seeded random (randomSsdliteWeights; there are no trained SSDLite weights here), width
- * 0.5 at 160×160 with 21 class slots to keep it fast. Calibration: the shared photos but cat.bmp,
- * prepared as the float export of the same network prepares them ('tf-od-api': stretched to
- * 160×160, x·2/255 − 1). Evaluation: every shared photo (bit-exactness does not depend on the
- * calibration). Controls: the reference requantization profile differs from the interpreter.
+ * Weights: seeded random (randomSsdliteWeights; there are no trained SSDLite weights here): width
+ * 0.5 at 160×160 with 21 class slots on every shared photo, and the full COCO layout (1.0, 300×300,
+ * 91 slots, 1917 anchors) on two of them. Calibration: the shared photos but cat.bmp, prepared as
+ * the float export of the same network prepares them ('tf-od-api': stretched to the input size,
+ * x·2/255 − 1). Bit-exactness does not depend on the calibration. Controls: the reference requantization profile differs from the interpreter.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +27,20 @@ import { readTfliteModel } from '../../../src/io/tflite/model.js';
 import { createBackend } from '../../../src/backend/create.js';
 import { load, type MobileNetV2Model } from '../../../src/api.js';
 
-const RES = 160;
-const SLOTS = 21;
-const plan = buildSsdlitePlan({ width: 0.5, resolution: RES, classes: SLOTS });
-const weights = randomSsdliteWeights(plan, 2026);
-const postprocess = { ...defaultDetectionPostProcessOptions(SLOTS), nmsScoreThreshold: 0.3 };
+const allImages = HAVE_SHARED ? readdirSync(sharedPath('images')).filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask')) : [];
 
-const images = HAVE_SHARED ? readdirSync(sharedPath('images')).filter((f) => /\.(bmp|jpg|png)$/.test(f) && !f.includes('mask')) : [];
+interface Config {
+  name: string;
+  width: number;
+  res: number;
+  slots: number;
+  /** Evaluation photos (all of them for the small network; two for the full-size one, to keep the suite's budget). */
+  images: string[];
+}
+const CONFIGS: Config[] = [
+  { name: '0.5, 160×160, 21 slots', width: 0.5, res: 160, slots: 21, images: allImages },
+  { name: '1.0, 300×300, 91 slots (the COCO layout)', width: 1, res: 300, slots: 91, images: allImages.filter((f) => f === 'cat.bmp' || f.startsWith('street')) },
+];
 if (!HAVE_SHARED) console.log('export-ssd-int8: ../shared is absent — SKIPPED (the calibration and evaluation photos are there)');
 
 /** The interpreter's name for each of our outputs (the graph's raw outputs). */
@@ -43,7 +50,10 @@ const RAW: Record<string, string> = {
   scores: 'raw_outputs/class_predictions',
 };
 
-describe.skipIf(!HAVE_SHARED)('int8 SSDLite from our exporter = TFLite interpreter, every layer (0.5, 160×160, random weights)', () => {
+describe.skipIf(!HAVE_SHARED).each(CONFIGS)('int8 SSDLite from our exporter = TFLite interpreter, every layer ($name, random weights)', ({ width, res: RES, slots: SLOTS, images }) => {
+  const plan = buildSsdlitePlan({ width, resolution: RES, classes: SLOTS });
+  const weights = randomSsdliteWeights(plan, 2026);
+  const postprocess = { ...defaultDetectionPostProcessOptions(SLOTS), nmsScoreThreshold: 0.3 };
   let dir: string;
   let bytes: Uint8Array;
   let model: MobileNetV2Model;
@@ -68,7 +78,7 @@ describe.skipIf(!HAVE_SHARED)('int8 SSDLite from our exporter = TFLite interpret
     interpreter?.dispose();
     model?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    console.log(`int8 SSDLite: ${tensors} tensors, ${compared} int8 values compared with the interpreter; ${detections} detections compared`);
+    console.log(`int8 SSDLite ${width}/${RES}: ${tensors} tensors, ${compared} int8 values compared with the interpreter; ${detections} detections compared`);
   });
 
   it('loads as an int8 SSD on the integer path', () => {
