@@ -7,9 +7,10 @@
  * as the uint8 file's own inputs are (or as another model's, for spec/io/tflite/export-ssd-int8.spec.ts).
  * `sharedDir` is passed in: the bench runs from dist/.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from '../../src/api.js';
+import { load, type MobileNetV2Model } from '../../src/api.js';
+import { loadTfliteInterpreter, type TfliteInterpreter } from './tflite-oracle.js';
 import type { Tap } from '../../src/model/runner.js';
 
 export const UINT8_CLASSIFIER = 'mobilenet_v2_1.0_224_quant.tflite';
@@ -30,4 +31,23 @@ export async function sharedPhotoCalibration(sharedDir: string, model = join(sha
   } finally {
     uint8.dispose();
   }
+}
+
+/**
+ * An int8 file written to `dir` and opened twice: by our `load()` (WASM SIMD integer path) and by the
+ * TFLite interpreter; `dispose` closes both and removes `dir`.
+ */
+export async function openWithInterpreter(bytes: Uint8Array, dir: string): Promise<{ model: MobileNetV2Model; interpreter: TfliteInterpreter; path: string; dispose(): void }> {
+  const path = join(dir, 'int8.tflite');
+  writeFileSync(path, bytes);
+  const model = await load({ model: path, backend: 'wasm-simd', allowDownload: false });
+  const interpreter = await loadTfliteInterpreter(bytes);
+  return {
+    model, interpreter, path,
+    dispose: () => {
+      interpreter.dispose();
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

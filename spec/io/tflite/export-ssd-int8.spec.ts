@@ -13,13 +13,13 @@
  * the float export of the same network prepares them ('tf-od-api': stretched to the input size,
  * x·2/255 − 1). Bit-exactness does not depend on the calibration. Controls: the reference requantization profile differs from the interpreter.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_SHARED, SHARED_DIR, sharedPath } from '../../helpers/shared.js';
-import { sharedPhotoCalibration } from '../../helpers/int8-calibration.js';
-import { loadTfliteInterpreter, type OracleArray, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
+import { openWithInterpreter, sharedPhotoCalibration } from '../../helpers/int8-calibration.js';
+import { compareOutputsByName, type OracleArray, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
 import { buildSsdlitePlan } from '../../../src/model/ssdlite.js';
 import { defaultDetectionPostProcessOptions, exportSsdliteTflite, randomSsdliteWeights } from '../../../src/io/tflite/export.js';
 import { calibrateSsdlite } from '../../../src/io/tflite/ptq.js';
@@ -58,6 +58,7 @@ describe.skipIf(!HAVE_SHARED).each(CONFIGS)('int8 SSDLite from our exporter = TF
   let bytes: Uint8Array;
   let model: MobileNetV2Model;
   let interpreter: TfliteInterpreter;
+  let opened: Awaited<ReturnType<typeof openWithInterpreter>> | undefined;
   let compared = 0;
   let tensors = 0;
   let detections = 0;
@@ -70,14 +71,11 @@ describe.skipIf(!HAVE_SHARED).each(CONFIGS)('int8 SSDLite from our exporter = TF
     const ranges = calibrateSsdlite(await createBackend('ts-fast'), plan, weights, calibration);
     bytes = exportSsdliteTflite(plan, weights, { postprocess, rawOutputs: true, taps: true, int8: { ranges, calibrationRuns: calibration.length } });
     expect(readTfliteModel(bytes, 'int8 ssd').description).toMatch(/int8 post-training quantization/);
-    writeFileSync(join(dir, 'int8.tflite'), bytes);
-    model = await load({ model: join(dir, 'int8.tflite'), backend: 'wasm-simd', allowDownload: false });
-    interpreter = await loadTfliteInterpreter(bytes);
+    opened = await openWithInterpreter(bytes, dir);
+    ({ model, interpreter } = opened);
   }, 180_000);
   afterAll(() => {
-    interpreter?.dispose();
-    model?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    opened?.dispose();
     console.log(`int8 SSDLite ${width}/${RES}: ${tensors} tensors, ${compared} int8 values compared with the interpreter; ${detections} detections compared`);
   });
 
@@ -87,24 +85,9 @@ describe.skipIf(!HAVE_SHARED).each(CONFIGS)('int8 SSDLite from our exporter = TF
     expect(model.execution.arithmetic).toEqual({ kind: 'integer', requantization: 'tflite-wasm' });
   });
 
-  /** Every int8 graph output of the interpreter against ours by name; returns the differing ones. */
-  function compare(theirs: OracleArray[], ours: ReadonlyMap<string, ArrayLike<number>>): { report: string[]; matched: number } {
-    const report: string[] = [];
-    let matched = 0;
-    interpreter.outputs.forEach((info, i) => {
-      if (info.dtype !== 'int8') return; // the post-process op's float outputs are compared as detections
-      const mine = ours.get(info.name);
-      if (!mine) { report.push(`${info.name}: no tensor of ours`); return; }
-      const t = theirs[i]!;
-      if (t.length !== mine.length) { report.push(`${info.name}: ${t.length} values vs our ${mine.length}`); return; }
-      let diffs = 0, maxd = 0;
-      for (let k = 0; k < t.length; k++) { const d = Math.abs(Number(t[k]) - Number(mine[k])); if (d) { diffs++; maxd = Math.max(maxd, d); } }
-      matched++;
-      compared += t.length;
-      if (diffs) report.push(`${info.name}: ${diffs}/${t.length} differ (max ${maxd} LSB)`);
-    });
-    return { report, matched };
-  }
+  /** Every int8 graph output of the interpreter against ours by name (the post-process op's float outputs are compared as detections). */
+  const compare = (theirs: OracleArray[], ours: ReadonlyMap<string, ArrayLike<number>>) =>
+    compareOutputsByName(interpreter.outputs, theirs, ours, (info) => info.dtype === 'int8');
 
   it.each(images)('image %s: every layer, the raw outputs and the detections identical', async (image) => {
     const path = sharedPath('images', image);
@@ -114,8 +97,9 @@ describe.skipIf(!HAVE_SHARED).each(CONFIGS)('int8 SSDLite from our exporter = TF
     const ours = model.runTensor(quantized!, [1, RES, RES, 3], { taps: 'all' });
     const byName = new Map<string, ArrayLike<number>>(ours.taps.map((t) => [t.name, t.data] as const));
     for (const o of ours.outputs) if (RAW[o.name]) byName.set(RAW[o.name]!, o.data);
-    const { report, matched } = compare(theirs, byName);
+    const { report, matched, values } = compare(theirs, byName);
     tensors += matched;
+    compared += values;
     expect(report, report.join('\n')).toEqual([]);
     // Every int8 graph output: 52 backbone, 12 extra and 24 predictor convs, the block outputs
     // (10 shortcut ADDs among them), the three raw outputs.
