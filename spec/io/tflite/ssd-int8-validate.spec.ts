@@ -4,8 +4,8 @@
  * classifier and DeepLab (spec/io/tflite/validate.spec.ts), naming the tensor — a scale ≤ 0 or NaN,
  * a zero point outside int8, a per-channel scale count that does not match the channels, a bias
  * that is not int32 — plus what the SSD's integer path adds: a LOGISTIC output that is not TFLite's
- * fixed (1/256, −128), and a CONCATENATION input quantized differently from its output without a
- * QUANTIZE op. The file is a small int8 export of seeded random weights, calibrated on seeded noise
+ * fixed (1/256, −128), and a CONCATENATION input that is neither the predictor's output at the
+ * concatenation's parameters nor a QUANTIZE of that output to them. The file is a small int8 export of seeded random weights, calibrated on seeded noise
  * (no ../shared needed); each case patches one field of a copy.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,10 @@ describe('int8 SSDLite: bad quantization data is a typed error naming the tensor
   });
 
   it('a CONCATENATION output quantized differently from its (requantized) inputs: UNSUPPORTED', () => {
-    expectError(() => importTflite(withQuantization(bytes, index('concat'), { scale: 0.5 }), 'c.tflite'), 'UNSUPPORTED', 'CONCATENATION', 'quantized differently from the output');
+    expectError(() => importTflite(withQuantization(bytes, index('concat'), { scale: 0.5 }), 'c.tflite'), 'UNSUPPORTED', 'CONCATENATION', 'nor its QUANTIZE to them');
+  });
+
+  it('a RESHAPE that changes the parameters between a predictor and its QUANTIZE: UNSUPPORTED (the interpreter would reinterpret the bytes)', () => {
+    expectError(() => importTflite(withQuantization(bytes, index('BoxPredictor_3/Reshape_1'), { scale: 0.25 }), 'r.tflite'), 'UNSUPPORTED', 'CONCATENATION', 'input 3', "nor its QUANTIZE to them");
   });
 });

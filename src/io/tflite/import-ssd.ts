@@ -181,18 +181,20 @@ function anchorsFromFile(plan: SsdlitePlan, centerSize: Float32Array): SsdAnchor
  * them in float32 itself, which the integer path does not reproduce: both are refused here.
  */
 function checkConcatParts(g: Graph, concat: TfliteOperator, convs: readonly TfliteOperator[], source: string): void {
-  const out = g.tensor(concat.outputs[0]!).quantization!;
-  const same = (t: number): boolean => {
-    const q = g.tensor(t).quantization;
-    return !!q && q.scale[0] === out.scale[0] && (q.zeroPoint[0] ?? 0) === (out.zeroPoint[0] ?? 0);
+  const sameQuant = (a: number, b: number): boolean => {
+    const [p, q] = [g.tensor(a).quantization, g.tensor(b).quantization];
+    return !!p && !!q && p.scale[0] === q.scale[0] && (p.zeroPoint[0] ?? 0) === (q.zeroPoint[0] ?? 0);
   };
+  const out = concat.outputs[0]!;
   concat.inputs.forEach((t, i) => {
-    if (same(t)) {
-      // Either the part arrives through a QUANTIZE, or the conv itself already has the output's parameters.
+    const conv = convs[i]!.outputs[0]!;
+    if (sameQuant(t, out)) {
+      // The conv itself has the output's parameters (RESHAPE keeps them), or a QUANTIZE converts
+      // the conv's values (what the integer path requantizes from) to them.
       const producer = g.ops.find((op) => op.outputs.includes(t));
-      if (producer?.builtinCode === BuiltinOperator.QUANTIZE || same(convs[i]!.outputs[0]!)) return;
+      if (sameQuant(conv, out) || (producer?.builtinCode === BuiltinOperator.QUANTIZE && sameQuant(producer.inputs[0]!, conv))) return;
     }
-    throw unsupportedError(`${source}: ${g.describe(concat)}: input ${i} '${g.tensor(t).name}' is quantized differently from the output and not by a QUANTIZE op (the integer path requantizes predictor outputs only as QUANTIZE does)`);
+    throw unsupportedError(`${source}: ${g.describe(concat)}: input ${i} '${g.tensor(t).name}' is not the predictor's output at the concatenation's parameters, nor its QUANTIZE to them (the integer path requantizes predictor outputs only as QUANTIZE does)`);
   });
 }
 
