@@ -86,6 +86,12 @@ describe('int8 SSDLite from the command line (convert --int8, run --model, detec
     });
     const text = await cli('detect', PHOTO, '--model', SSD, '--score', '0.2', '--backend', 'ts-fast');
     expect(text.out.split('\n')[0]).toMatch(/ssdlite_int8.*, integer tflite-wasm\)$/);
+    // Per-class NMS on the integer path uses the file's own 8-bit scores: multiples of 1/256.
+    const perClass = await cli('detect', PHOTO, '--model', SSD, '--json', '--score', '0.2', '--nms', 'per-class', '--backend', 'ts-fast');
+    expect(perClass.code, perClass.err).toBe(0);
+    const pc = (JSON.parse(perClass.out) as { detections: Array<{ score: number }> }).detections;
+    expect(pc.length).toBeGreaterThan(0);
+    for (const d of pc) expect(Number.isInteger(d.score * 256), `score ${d.score}`).toBe(true);
     const float = await cli('detect', PHOTO, '--model', SSD, '--json', '--arithmetic', 'float', '--backend', 'ts-fast');
     expect(float.code, float.err).toBe(0);
     expect((JSON.parse(float.out) as { arithmetic: unknown }).arithmetic).toEqual({ kind: 'float', requantization: null });

@@ -230,8 +230,9 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
     });
   } else {
     const names = Array.from({ length: background ? K - 1 : K }, (_, c) => labels.name(c));
-    detections = postprocessImage(out.boxEncodings, out.classLogits, anchors, {
-      scoreConverter: ssd.scoreConverter, background, scoreThreshold, iouThreshold, maxPerClass, maxDetections, nms,
+    // On the integer path the scores are the file's own LOGISTIC output, used as they are.
+    detections = postprocessImage(out.boxEncodings, integerScores ?? out.classLogits, anchors, {
+      scoreConverter: integerScores ? 'identity' : ssd.scoreConverter, background, scoreThreshold, iouThreshold, maxPerClass, maxDetections, nms,
       clipToImage: true, imageSize: size, labels: names,
       boxCoder: { scales: { y: base.yScale, x: base.xScale, h: base.hScale, w: base.wScale } },
     });

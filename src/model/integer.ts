@@ -277,8 +277,13 @@ export function integerSoftmax(net: IntegerNetwork, logits: QTensor, classes: nu
  */
 export function integerLogistic(net: IntegerNetwork, logits: QTensor, profile: RequantizationProfile): QTensor | null {
   if (!net.logistic) return null;
+  const rounding = profileRounding(profile, 'LOGISTIC');
+  // TFLite's fixed-point reference LOGISTIC here is the int8 kernel; its uint8 one (16-bit gemmlowp) is not reproduced.
+  if (net.type === 'uint8' && rounding !== 'xnnpack-fp32') {
+    throw unsupportedError(`the uint8 LOGISTIC runs only as the float32 table (requantization profile 'tflite-wasm'); profile '${profile}' names TFLite's fixed-point kernel, which the integer path has for int8 only`);
+  }
   const out = allocQ8(net.type, logits.data.length);
-  q8Logistic(out, logits.data, logits.data.length, logisticParams(logits.scale, logits.zeroPoint, net.type, profileRounding(profile, 'LOGISTIC')));
+  q8Logistic(out, logits.data, logits.data.length, logisticParams(logits.scale, logits.zeroPoint, net.type, rounding));
   return { data: out, ...net.logistic.output };
 }
 
