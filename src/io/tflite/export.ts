@@ -451,8 +451,10 @@ export function ssdliteExportOutputNames(options: Pick<SsdliteExportOptions, 'po
  *    final post-processing op needs to run in float", TF team, tensorflow/models#9371), so the two
  *    int8 tensors reach it through DEQUANTIZE ops and the anchors stay float32. (TF1's uint8 files fed
  *    it uint8 directly; the kernel dequantizes those itself — the importer reads both layouts.)
- *  - the graph input is int8 (the converter's `inference_input_type=tf.int8`), so an integer caller
- *    feeds bytes with no QUANTIZE op of float in the file, like the int8 classifier.
+ *  - the graph input is int8 (the converter's `inference_input_type=tf.int8`), as for the int8
+ *    classifier: calibrated on [−1, 1] it has scale ≈ 2/255 and zero point −1, so a raw pixel p goes
+ *    in as the byte p − 128 and the first layer reads exactly what the caller gave. (uint8 with a
+ *    QUANTIZE op would add an int8 requantization — one more rounding — in front of the stem.)
  */
 export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weights, options: SsdliteExportOptions): Uint8Array {
   checkSsdliteWeights(plan, weights, 'export');
