@@ -21,10 +21,13 @@
  *      for a < 0, 1 − σ(|a|) (1 being 2³¹ − 1 in Q0.31); exactly ½ (2³⁰) at a = 0.
  *   4. out = clamp(RoundingDivideByPOT(σ, 31 − 8) − 128, −128, 127): σ·256 rounded half away from 0.
  *
- * 'xnnpack-fp32' — a 256-entry lookup table computed in float32, as TFLite's optimized kernel and
- *   XNNPACK build theirs: for every input value q, x = f32(s_in·(q − zp_in)),
- *   σ = f32(1 / f32(1 + f32(e^−x))), out = clamp(rint(σ·256) + zp_out) with round half to even.
- *   (e^−x is the float32-rounded exponential; the table is checked against the interpreter.)
+ * 'xnnpack-fp32' — a 256-entry lookup table computed in float32, as TFLite's optimized kernel
+ *   (LUTPopulate) and XNNPACK build theirs: for every input value q, x = f32(s_in·(q − zp_in)),
+ *   σ = f32(1 / f32(1 + f32(e^−x))), out = clamp(rint(σ·256) + zp_out), round half to even.
+ *   (e^−x here is JS's exponential rounded to float32. LUTPopulate rounds half away from zero; the
+ *   two differ only if σ·256 were exactly k + ½. Checked equal to LUTPopulate on 10,000 generated
+ *   tables, spec/kernels/q8-reference.spec.ts, and to the interpreter's LOGISTIC on 60 single-op
+ *   models, spec/kernels/q8-interpreter.spec.ts.)
  */
 import { checkLength, KernelArgumentError } from './check.js';
 import {
