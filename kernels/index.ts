@@ -25,6 +25,7 @@ export * from './q8-add.js';
 export * from './q8-avgpool-nhwc.js';
 export * from './q8-softmax.js';
 export * from './q8-softmax-lut.js';
+export * from './q8-logistic.js';
 export * from './q8-resize-bilinear-nhwc.js';
 export * from './q8-concat-nhwc.js';
 export * from './q8-quantize.js';

@@ -301,7 +301,7 @@ export function fixedPointRequantizer(real: number, rounding: 'tflite-reference'
 }
 
 /** The quantized operators whose output requantization depends on the convention. */
-export type RequantizedOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED' | 'ADD' | 'MEAN' | 'SOFTMAX' | 'REQUANTIZE';
+export type RequantizedOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED' | 'ADD' | 'MEAN' | 'SOFTMAX' | 'LOGISTIC' | 'REQUANTIZE';
 
 /**
  * Requantization profiles: which convention a runtime applies per operator.
@@ -313,21 +313,23 @@ export type RequantizedOp = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED' 
  *       round-half-even (0 differing values; the fixed-point conventions differ by 1 LSB at ties);
  *       ADD matches the left-shift-20 definition with SINGLE rounding (double rounding differs);
  *       SOFTMAX matches the reference gemmlowp definition (both roundings agree there);
- *       AVERAGE_POOL_2D has no requantization and matches. FULLY_CONNECTED, MEAN, REQUANTIZE and
+ *       AVERAGE_POOL_2D has no requantization and matches; int8 LOGISTIC is the float32 lookup table
+ *       ('xnnpack-fp32' in kernels/q8-logistic.ts; the fixed-point reference differs by 1 LSB),
+ *       measured on whole int8 SSDLite files in spec/io/tflite/export-ssd-int8.spec.ts. FULLY_CONNECTED, MEAN, REQUANTIZE and
  *       the int8 paths are not measured yet, so they are absent here.
  */
 export const REQUANTIZATION_PROFILES = {
   'tflite-reference': {
     CONV_2D: 'tflite-reference', DEPTHWISE_CONV_2D: 'tflite-reference', FULLY_CONNECTED: 'tflite-reference',
-    ADD: 'tflite-reference', MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', REQUANTIZE: 'tflite-reference',
+    ADD: 'tflite-reference', MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', LOGISTIC: 'tflite-reference', REQUANTIZE: 'tflite-reference',
   },
   'single-rounding': {
     CONV_2D: 'single-rounding', DEPTHWISE_CONV_2D: 'single-rounding', FULLY_CONNECTED: 'single-rounding',
-    ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', REQUANTIZE: 'single-rounding',
+    ADD: 'single-rounding', MEAN: 'single-rounding', SOFTMAX: 'single-rounding', LOGISTIC: 'single-rounding', REQUANTIZE: 'single-rounding',
   },
   'tflite-wasm': {
     CONV_2D: 'xnnpack-fp32', DEPTHWISE_CONV_2D: 'xnnpack-fp32', FULLY_CONNECTED: 'xnnpack-fp32', ADD: 'xnnpack-fp32',
-    MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', REQUANTIZE: 'xnnpack-fp32',
+    MEAN: 'tflite-reference', SOFTMAX: 'tflite-reference', LOGISTIC: 'xnnpack-fp32', REQUANTIZE: 'xnnpack-fp32',
   },
 } as const satisfies Record<string, Partial<Record<RequantizedOp, Requantization>>>;
 

@@ -81,21 +81,24 @@ const BARREL: readonly (readonly [number, number])[] = [
   [-2, 1672461947], [-1, 1302514674], [0, 790015084], [1, 290630308], [2, 39332535], [3, 720401], [4, 242],
 ];
 
-/** exp(a) for a ≤ 0 given in Q5.26, result in Q0.31. */
-function expOnNegativeValues(a: number): number {
-  const fractionalBits = 31 - SCALED_DIFF_INTEGER_BITS;
+/**
+ * exp(a) for a ≤ 0 given with `integerBits` integer bits (Q5.26 for SOFTMAX, Q4.27 for LOGISTIC),
+ * result in Q0.31. The barrel constants apply for the bits the input format has (exponent < integerBits).
+ */
+export function expOnNegativeValues(a: number, integerBits: number = SCALED_DIFF_INTEGER_BITS): number {
+  const fractionalBits = 31 - integerBits;
   const quarter = 1 << (fractionalBits - 2);
   const aModQuarterMinusQuarter = ((a & (quarter - 1)) - quarter) | 0;
-  let result = expOnQuarterInterval(saturatingShiftLeft(aModQuarterMinusQuarter, SCALED_DIFF_INTEGER_BITS));
+  let result = expOnQuarterInterval(saturatingShiftLeft(aModQuarterMinusQuarter, integerBits));
   const remainder = (aModQuarterMinusQuarter - a) | 0;
   for (const [exponent, multiplier] of BARREL) {
-    if ((remainder & (1 << (fractionalBits + exponent))) !== 0) result = mul(result, multiplier);
+    if (exponent < integerBits && (remainder & (1 << (fractionalBits + exponent))) !== 0) result = mul(result, multiplier);
   }
   return a === 0 ? INT32_MAX : result;
 }
 
 /** 1/(1 + x) for x ∈ [0, 1) in Q0.31, by Newton–Raphson in Q2.29. */
-function oneOverOnePlusX(a: number): number {
+export function oneOverOnePlusX(a: number): number {
   const sum = a + INT32_MAX;
   const halfDenominator = Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2); // RoundingHalfSum(a, 1)
   const oneQ2 = 1 << 29;

@@ -235,8 +235,11 @@ export class MobileNetV2Model {
    *                  scores: Float32Array (every class), slot, anchorIndex }],   // best first
    *   image: { width, height }, labelSet: 'coco-91' | 'index',
    *   boxEncodings: Float32Array [A, 4], classLogits: Float32Array [A, K], anchors,
-   *   preprocessing, conventions, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … } }
+   *   preprocessing, conventions, postprocessing: { nms, scoreThreshold, scoreComparison, iouThreshold, maxDetections, … },
+   *   arithmetic: { kind: 'integer' | 'float', requantization } }
    * ```
+   * A quantized (int8) detector runs on the integer path by default: boxEncodings and classLogits
+   * are then its 8-bit outputs dequantized exactly, and the scores its own 8-bit LOGISTIC's.
    */
   async detect(image: ImageInput | RgbImage, options: DetectOptions = {}): Promise<DetectResult> {
     return detectImage(this, this.runner, image, options);

@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpyTypedFile, writeNpyTypedFile, type NpyInput } from '../../src/io/npy.js';
 import { tapRecords, writeTapMetadata } from '../../src/oracle/taps.js';
 import type { VectorManifest } from '../../src/oracle/vectors.js';
+import { Q8_VECTOR_KERNELS } from '../../src/oracle/vectors/format.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'mobilenetv2.js');
@@ -87,7 +88,7 @@ describe.skipIf(!BUILT)('integer vectors and check-vectors (spawned binary)', ()
   const SUITE = join(dir, 'suite');
   let manifest: VectorManifest;
   const q8 = (): VectorManifest['cases'] => manifest.cases.filter((c) => c.kernel.startsWith('q8-'));
-  const KERNELS = ['q8-conv2d', 'q8-depthwise', 'q8-pointwise', 'q8-fully-connected', 'q8-add', 'q8-avgpool', 'q8-mean', 'q8-softmax', 'q8-resize-bilinear', 'q8-concat', 'q8-pad', 'q8-quantize', 'q8-dequantize', 'q8-requantize', 'q8-argmax'].join(',');
+  const KERNELS = Q8_VECTOR_KERNELS.join(',');
 
   /** A results dir holding the expected output of every integer case (optionally edited). */
   function results(name: string, edit: (caseName: string, path: string) => void = () => {}): string {

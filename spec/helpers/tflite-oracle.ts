@@ -280,3 +280,40 @@ export async function loadTfliteInterpreter(
     },
   };
 }
+
+/** How a set of the interpreter's outputs compared with ours, by name (compareOutputsByName). */
+export interface OutputComparison {
+  /** One line per output that is missing on our side, has another length, or differs. */
+  readonly report: string[];
+  /** Outputs compared (present on both sides, same length). */
+  readonly matched: number;
+  /** Values compared. */
+  readonly values: number;
+}
+
+/**
+ * Every graph output of the interpreter (`theirs`, in `outputs` order) whose info passes `include`
+ * against our tensor of the same name, value for value (integers exactly; the report gives the
+ * count and largest difference in LSB).
+ */
+export function compareOutputsByName(
+  outputs: readonly OracleTensorInfo[], theirs: readonly OracleArray[], ours: ReadonlyMap<string, ArrayLike<number | bigint>>,
+  include: (info: OracleTensorInfo) => boolean = () => true,
+): OutputComparison {
+  const report: string[] = [];
+  let matched = 0;
+  let values = 0;
+  outputs.forEach((info, i) => {
+    if (!include(info)) return;
+    const mine = ours.get(info.name);
+    if (!mine) { report.push(`${info.name}: no tensor of ours`); return; }
+    const t = theirs[i]!;
+    if (t.length !== mine.length) { report.push(`${info.name}: ${t.length} values vs our ${mine.length}`); return; }
+    let diffs = 0, maxd = 0;
+    for (let k = 0; k < t.length; k++) { const d = Math.abs(Number(t[k]) - Number(mine[k])); if (d) { diffs++; maxd = Math.max(maxd, d); } }
+    matched++;
+    values += t.length;
+    if (diffs) report.push(`${info.name}: ${diffs}/${t.length} differ (max ${maxd} LSB)`);
+  });
+  return { report, matched, values };
+}

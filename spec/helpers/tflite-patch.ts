@@ -67,3 +67,24 @@ export function withGraphOutputs(bytes: Uint8Array, tensorIndices: readonly numb
   view.setUint32(field, start - field, true);
   return copy;
 }
+
+/** Test-only: a copy of the file with one tensor's stored type (TensorType: 0 FLOAT32, 2 INT32, 9 INT8, …) overwritten. */
+export function withTensorType(bytes: Uint8Array, tensorIndex: number, type: number): Uint8Array {
+  const copy = bytes.slice();
+  const { t, view } = tensorTable(copy, tensorIndex);
+  const p = t.field(1, 1, 'type');
+  if (p < 0) throw new Error(`withTensorType: tensor ${tensorIndex} has the default type stored implicitly`);
+  view.setInt8(p, type);
+  return copy;
+}
+
+/** Test-only: a copy of the file with one tensor's quantized_dimension (QuantizationParameters field 6) overwritten. */
+export function withQuantizedDimension(bytes: Uint8Array, tensorIndex: number, dimension: number): Uint8Array {
+  const copy = bytes.slice();
+  const { t, view } = tensorTable(copy, tensorIndex);
+  const q = t.table(4, 'quantization');
+  const p = q ? q.field(6, 4, 'quantized_dimension') : -1;
+  if (p < 0) throw new Error(`withQuantizedDimension: tensor ${tensorIndex} has no stored quantized_dimension`);
+  view.setInt32(p, dimension, true);
+  return copy;
+}

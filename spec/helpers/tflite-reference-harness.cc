@@ -261,6 +261,54 @@ static void runSoftmax() {
   if (u8) softmaxOf<uint8_t>(rows, cols, inScale, beta); else softmaxOf<int8_t>(rows, cols, inScale, beta);
 }
 
+// reference_integer_ops::Logistic (integer_ops/logistic.h) and its Prepare are not among the files
+// in ../shared/tflite-reference; the kernel is composed here from the parts of the reference that
+// are: the Prepare's scaling (s·2^27 → frexp → Q0.31 multiplier, CalculateInputRadius with 4 integer
+// bits and 31 total bits), MultiplyByQuantizedMultiplier, gemmlowp::logistic on FixedPoint<int32, 4>,
+// and the kernel's rescale to 8 bits (RoundingDivideByPOT by 31 − 8, + the output zero point −128).
+static void runLogistic() {
+  tok(); // i8: the reference integer kernel is int8 only
+  int32_t zp = geti(); float scale = getd(); int n = geti();
+  auto x = getv<int8_t>(n);
+  std::vector<int8_t> o(x.size());
+  const double real = static_cast<double>(scale) * static_cast<double>(1 << (31 - 4));
+  int shift;
+  const double q = std::frexp(real, &shift);
+  const int32_t multiplier = static_cast<int32_t>(tflite::TfLiteRound(q * (1ll << 31)));
+  const int32_t radius = tflite::CalculateInputRadius(4, shift, 31);
+  for (int i = 0; i < n; i++) {
+    const int32_t d = static_cast<int32_t>(x[i]) - zp;
+    if (d <= -radius) o[i] = -128;
+    else if (d >= radius) o[i] = 127;
+    else {
+      const int32_t a = tflite::MultiplyByQuantizedMultiplier(d, multiplier, shift);
+      const int32_t y = gemmlowp::logistic(gemmlowp::FixedPoint<int32_t, 4>::FromRaw(a)).raw();
+      const int32_t v = gemmlowp::RoundingDivideByPOT(y, 31 - 8) - 128;
+      o[i] = static_cast<int8_t>(std::min(127, std::max(-128, v)));
+    }
+  }
+  put(o);
+}
+
+// TFLite's optimized LOGISTIC for 8-bit tensors: a table from LUTPopulate (common.h) of the
+// float sigmoid 1/(1 + exp(−x)); printed from the type's minimum to its maximum.
+static float sigmoidOf(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+template <typename T> static void logisticTableOf(int32_t zp, float scale) {
+  T lut[256];
+  const int32_t outZp = std::numeric_limits<T>::min();
+  tflite::LUTPopulate<T>(scale, zp, 1.0f / 256, outZp, sigmoidOf, lut);
+  std::vector<int32_t> o;
+  for (int32_t v = std::numeric_limits<T>::min(); v <= std::numeric_limits<T>::max(); v++) o.push_back(lut[static_cast<uint8_t>(static_cast<T>(v))]);
+  put(o);
+}
+
+static void runLogisticTable() {
+  bool u8 = tok() == "u8";
+  int32_t zp = geti(); float scale = getd();
+  if (u8) logisticTableOf<uint8_t>(zp, scale); else logisticTableOf<int8_t>(zp, scale);
+}
+
 static void runResize() {
   bool u8 = tok() == "u8";
   int n = geti(), h = geti(), w = geti(), c = geti(), oh = geti(), ow = geti();
@@ -413,6 +461,8 @@ int main() {
     else if (op == "mean") runMean();
     else if (op == "softmax") runSoftmax();
     else if (op == "resize") runResize();
+    else if (op == "logistic") runLogistic();
+    else if (op == "logistic-table") runLogisticTable();
     else if (op == "concat") runConcat();
     else if (op == "quantize") runQuantize();
     else if (op == "dequantize") runDequantize();

@@ -10,9 +10,11 @@ import { buildFlatBuffer, s, table, vec, type TableNode } from '../io/tflite/fb-
 export { s, table };
 
 export const UINT8 = 3;
+export const INT8 = 9;
 export const INT32 = 2;
-export const OPS = { ADD: 0, AVERAGE_POOL_2D: 1, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, SOFTMAX: 25 } as const;
-export const OPTIONS = { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, AVERAGE_POOL_2D: 5, SOFTMAX: 9, ADD: 11 } as const;
+export const OPS = { ADD: 0, AVERAGE_POOL_2D: 1, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, LOGISTIC: 14, SOFTMAX: 25 } as const;
+/** builtin_options type per operator (LOGISTIC has none: NONE = 0). */
+export const OPTIONS = { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, AVERAGE_POOL_2D: 5, SOFTMAX: 9, ADD: 11, LOGISTIC: 0 } as const;
 
 export interface QTensor { name: string; shape: number[]; type: number; scale?: number; zeroPoint?: number; data?: Uint8Array }
 
@@ -22,7 +24,7 @@ function quantization(t: QTensor): TableNode | null {
 }
 
 /** One operator, inputs/outputs by position in `tensors`; constants carry `data`. */
-export function singleOpModel(op: keyof typeof OPS, tensors: QTensor[], inputs: number[], outputs: number[], graphInputs: number[], options: TableNode): Uint8Array {
+export function singleOpModel(op: keyof typeof OPS, tensors: QTensor[], inputs: number[], outputs: number[], graphInputs: number[], options: TableNode | null): Uint8Array {
   const buffers: TableNode[] = [table([])];
   const tensorTables = tensors.map((t) => {
     let buffer = 0;

@@ -19,7 +19,8 @@ import { q8AvgPool2dNhwc } from '../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { seededRandom } from '../helpers/arbitraries.js';
 import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
-import { bytesOfI32, INT32, s, singleOpModel, table, UINT8, type QTensor } from '../helpers/tflite-single-op.js';
+import { bytesOfI32, INT8, INT32, s, singleOpModel, table, UINT8, type QTensor } from '../helpers/tflite-single-op.js';
+import { logisticParams, q8Logistic } from '../../kernels/q8-logistic.js';
 
 /** The profile these measurements establish (kernels/q-requantize.ts). */
 const TFLITE_WASM_PROFILE = REQUANTIZATION_PROFILES['tflite-wasm'];
@@ -164,5 +165,35 @@ describe('the TFLite interpreter here (tfjs-tflite WASM), per operator', () => {
     // AVERAGE_POOL_2D has no requantization; SOFTMAX agrees with the reference definition.
     expect(pool.differing['tflite-reference']).toBe(0);
     expect(softmax.differing[TFLITE_WASM_PROFILE.SOFTMAX]).toBe(0);
+  });
+
+  it("int8 LOGISTIC: the interpreter uses the float32 table (profile 'xnnpack-fp32'); the fixed-point reference differs", async () => {
+    const rnd = seededRandom(77);
+    let models = 0, values = 0, tableDiffers = 0, fixedDiffers = 0;
+    const x = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+    for (let k = 0; k < 60; k++) {
+      // Logit scales from SSD heads (0.01–0.5), a quarter of them powers of two; any zero point.
+      const scale = rnd() < 0.25 ? 2 ** -Math.floor(2 + rnd() * 6) : Math.fround(0.01 + rnd() * 0.49);
+      const zp = Math.floor(rnd() * 256) - 128;
+      const bytes = singleOpModel('LOGISTIC', [
+        { name: 'x', shape: [1, 256], type: INT8, scale, zeroPoint: zp },
+        { name: 'y', shape: [1, 256], type: INT8, scale: 1 / 256, zeroPoint: -128 },
+      ], [0], [1], [0], null);
+      const tfl = await loadTfliteInterpreter(bytes);
+      const theirs = tfl.run([x])[0] as Int8Array;
+      tfl.dispose();
+      for (const [rounding, count] of [['xnnpack-fp32', (n: number) => { tableDiffers += n; }], ['tflite-reference', (n: number) => { fixedDiffers += n; }]] as const) {
+        const ours = new Int8Array(256);
+        q8Logistic(ours, x, 256, logisticParams(scale, zp, 'int8', rounding));
+        let d = 0;
+        for (let i = 0; i < 256; i++) if (ours[i] !== theirs[i]) d++;
+        count(d);
+      }
+      models++; values += 256;
+    }
+    console.log(`[q8-interpreter] int8 LOGISTIC: ${models} models, ${values} values; float32 table ${tableDiffers} differ, fixed-point reference ${fixedDiffers} differ`);
+    expect(TFLITE_WASM_PROFILE.LOGISTIC).toBe('xnnpack-fp32');
+    expect(tableDiffers).toBe(0);
+    expect(fixedDiffers).toBeGreaterThan(0);
   });
 });

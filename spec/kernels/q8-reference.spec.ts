@@ -26,6 +26,7 @@ import { addRequantization, q8Add } from '../../kernels/q8-add.js';
 import { meanRequantization, q8AvgPool2dNhwc, q8MeanHwNhwc } from '../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax, softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { q8SoftmaxExpTable, q8SoftmaxLut, SOFTMAX_DIFFERENCES } from '../../kernels/q8-softmax-lut.js';
+import { logisticParams, q8Logistic } from '../../kernels/q8-logistic.js';
 import { q8ResizeBilinearNhwc } from '../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../kernels/q8-concat-nhwc.js';
 import { q8Dequantize, q8Quantize, q8Requantize } from '../../kernels/q8-quantize.js';
@@ -258,6 +259,39 @@ function softmaxCase(c: Sample<typeof softmaxArb>, rounding: 'tflite-reference' 
   };
 }
 
+const logisticArb = fc.record({
+  // Scales of the whole range: below 2^-27·… the radius is huge, at ≥ 8 every input saturates.
+  zp: zeroPointArb('int8'), scale: fc.oneof(scaleArb, logUniform(1e-3, 1)), n: fc.integer({ min: 1, max: 64 }),
+}).chain((r) => q8Data('int8', r.n).map((x) => ({ ...r, x: x as Int8Array })));
+
+function logisticCase(c: Sample<typeof logisticArb>, rounding: 'tflite-reference' | 'single-rounding'): Case {
+  return {
+    line: `logistic i8 ${c.zp} ${c.scale} ${c.n} ${join(c.x)}`,
+    ours: () => {
+      const out = new Int8Array(c.n);
+      q8Logistic(out, c.x, c.n, logisticParams(c.scale, c.zp, 'int8', rounding));
+      return out;
+    },
+  };
+}
+
+const logisticTableArb = typeArb.chain((type) => fc.record({ type: fc.constant(type), zp: zeroPointArb(type), scale: fc.oneof(scaleArb, logUniform(1e-3, 1)) }));
+
+/** The float32 table (our 'xnnpack-fp32' LOGISTIC) against TFLite's LUTPopulate of the float sigmoid, all 256 inputs. */
+function logisticTableCase(c: Sample<typeof logisticTableArb>): Case {
+  const [lo, hi] = q8Range(c.type);
+  return {
+    line: `logistic-table ${tag(c.type)} ${c.zp} ${c.scale}`,
+    ours: () => {
+      const x = new (ctorOf(c.type))(256);
+      for (let v = lo; v <= hi; v++) x[v - lo] = v;
+      const out = new (ctorOf(c.type))(256);
+      q8Logistic(out, x, 256, logisticParams(c.scale, c.zp, c.type, 'xnnpack-fp32'));
+      return out;
+    },
+  };
+}
+
 const resizeArb = typeArb.chain((type) => fc.record({
   type: fc.constant(type), n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.integer({ min: 1, max: 5 }),
   oh: fc.integer({ min: 1, max: 20 }), ow: fc.integer({ min: 1, max: 20 }), mode: fc.constantFrom<ResizeCoordinateMode>('align-corners', 'half-pixel', 'asymmetric'),
@@ -470,6 +504,9 @@ describe.skipIf(!HAVE_REFERENCE)('integer kernels = TFLite reference kernels, bi
       it('softmax by table (q8-softmax-lut.ts, the integer path\'s)', async () => {
         await expectBitExact(variant, 'softmax', sampleOf(softmaxArb, CASES, 7).map((c) => softmaxCase(c, rounding, 'table')));
       });
+      it('logistic (int8, gemmlowp fixed point)', async () => {
+        await expectBitExact(variant, 'logistic', sampleOf(logisticArb, CASES, 18).map((c) => logisticCase(c, rounding)));
+      });
       it('resize bilinear (uint8 float32 formula, int8 10-bit fixed point)', async () => {
         await expectBitExact(variant, 'resize', sampleOf(resizeArb, CASES, 8).map((c) => resizeCase(c, rounding)));
       });
@@ -502,6 +539,9 @@ describe.skipIf(!HAVE_REFERENCE)('integer kernels = TFLite reference kernels, bi
     });
     it('argmax (many ties)', async () => {
       await expectBitExact('double-rounding', 'argmax', sampleOf(argmaxArb, CASES, 15).map(argmaxCase));
+    });
+    it('logistic table (float32 sigmoid, every 8-bit input) = TFLite LUTPopulate', async () => {
+      await expectBitExact('double-rounding', 'logistic-table', sampleOf(logisticTableArb, CASES, 19).map(logisticTableCase));
     });
     it('pad', async () => {
       await expectBitExact('double-rounding', 'pad', sampleOf(padArb, CASES, 16).map(padCase));

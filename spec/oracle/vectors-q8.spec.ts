@@ -77,6 +77,11 @@ function harnessLine(c: BuiltCase): string | null {
       const [rows, cols] = c.inputs.x!.shape;
       return `softmax ${t(p.dtype)} ${rows} ${cols} ${p.input.scale} ${p.beta} ${j(x!)}`;
     }
+    case 'q8-logistic':
+      // The 'xnnpack-fp32' case runs every int8 value in order: its output is TFLite's own float table (LUTPopulate).
+      return conventionOf === 'xnnpack-fp32'
+        ? `logistic-table ${t(p.dtype)} ${p.input.zeroPoint} ${p.input.scale}`
+        : `logistic ${t(p.dtype)} ${p.input.zeroPoint} ${p.input.scale} ${x!.length} ${j(x!)}`;
     case 'q8-resize-bilinear': {
       const [n, h, w, ch] = c.inputs.x!.shape;
       return `resize ${t(p.dtype)} ${n} ${h} ${w} ${ch} ${p.outH} ${p.outW} ${p.mode} ${j(x!)}`;

@@ -54,8 +54,7 @@ export function resolveArithmetic(m: Pick<ImportedModel, 'integer' | 'head' | 'q
   if (asked === 'float') return 'float';
   if (m.integer) return 'integer';
   if (asked === 'integer') {
-    const why = m.head === 'ssdlite' && m.quantized ? 'the integer path does not run SSDLite detectors yet'
-      : m.quantized ? 'its activations are not 8-bit quantized' : 'it has float weights and activations';
+    const why = m.quantized ? 'its activations are not 8-bit quantized' : 'it has float weights and activations';
     throw unsupportedError(`${m.source}: arithmetic 'integer' is not available: ${why}; use arithmetic 'float'`);
   }
   return 'float';

@@ -16,7 +16,10 @@
  *     the OD API's fixed_shape_resizer; then x·2/255 − 1 (the feature extractor's preprocess) for
  *     float models, or the raw pixel through the input quantization for uint8 models.
  *  2. Our network (backbone, extra layers, predictors): raw `boxEncodings` [A, 4] and `classLogits`
- *     [A, K] (slot 0 = background), both returned.
+ *     [A, K] (slot 0 = background), both returned. A quantized file runs on the integer path (by
+ *     default): its int8/uint8 outputs, and the file's own LOGISTIC scores in integer arithmetic,
+ *     are dequantized exactly (real = f32(scale·(q − zero point))), which is what its DEQUANTIZE
+ *     ops, or the post-process op reading 8-bit inputs, hand to TFLite_Detection_PostProcess.
  *  3. Post-processing, `nms`:
  *     'tflite' (default when the file has TFLite_Detection_PostProcess): exactly what that op
  *        computes (model/ssd/tflite-postprocess.ts) on the scores the file feeds it (sigmoid of the
@@ -47,6 +50,9 @@ import type { RgbImage } from '../io/image/image.js';
 import type { PreprocessRecord } from '../io/image/preprocess.js';
 import { prepare, type Conventions } from './prepare.js';
 import { ssdliteForward } from '../model/ssdlite.js';
+import { runIntegerNetwork } from '../model/network.js';
+import { integerLogistic } from '../model/integer.js';
+import { dequantized, integerInput, type ArithmeticRecord, type IntegerExecution } from './arithmetic.js';
 import type { SsdAnchors } from '../model/ssd/anchors.js';
 import { postprocessImage, type Detection } from '../model/ssd/postprocess.js';
 import { shortestF32, tflitePostprocess } from '../model/ssd/tflite-postprocess.js';
@@ -104,6 +110,8 @@ export interface DetectResult {
   readonly postprocessing: DetectPostprocessRecord;
   /** 'coco-91' (slot = COCO id) or 'index' (generic names). */
   readonly labelSet: 'coco-91' | 'index' | 'file';
+  /** Which arithmetic (and requantization profile) produced the raw outputs. */
+  readonly arithmetic: ArithmeticRecord;
 }
 
 /** What detect needs from a loaded model (MobileNetV2Model satisfies it). */
@@ -114,6 +122,8 @@ export interface DetectorLike {
   readonly labelsFromFile?: { name(slot: number): string } | null;
   /** The conventions images are prepared with (MobileNetV2Model.conventions()). */
   conventions(): Conventions;
+  /** The integer path's backend and profile when the model runs in integer arithmetic (quantized files), else null. */
+  readonly integer?: IntegerExecution | null;
 }
 
 function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, what: string): void {
@@ -152,14 +162,26 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
   if (conventions.fit !== 'stretch' || conventions.centralCrop !== 1) {
     throw usageError(`detect: boxes map back to the image only for the whole image stretched to the input (fit 'stretch', central crop 1); the conventions say fit '${conventions.fit}', central crop ${conventions.centralCrop}`);
   }
-  const { img, tensor: x, shape, record } = await prepare(image, { input: m.input, conventions });
+  const { img, tensor: x, shape, record, quantized: pixels } = await prepare(image, { input: m.input, conventions });
 
-  // 2. Network.
-  const out = ssdliteForward(backend, plan, m.weights, x, shape);
-  requireFiniteOutput(out.boxEncodings, `${model.name}: the box encodings`);
-  requireFiniteOutput(out.classLogits, `${model.name}: the class logits`);
-  const A = out.anchors;
-  const K = out.classes;
+  // 2. Network: integer arithmetic for a quantized file (the outputs dequantized exactly, as the
+  // file's DEQUANTIZE ops or the post-process op's own input dequantization do), else float.
+  const integer = model.integer ?? null;
+  let out: { boxEncodings: Float32Array; classLogits: Float32Array };
+  /** The file's own 8-bit LOGISTIC scores (integer path), dequantized. */
+  let integerScores: Float32Array | null = null;
+  if (integer && m.integer) {
+    const { output } = runIntegerNetwork(integer.q8, plan, m.integer, integerInput(m, pixels, shape), { profile: integer.profile });
+    out = { boxEncodings: dequantized(output.boxEncodings), classLogits: dequantized(output.classLogits) };
+    const scores = integerLogistic(m.integer, output.classLogits, integer.profile);
+    integerScores = scores ? dequantized(scores) : null;
+  } else {
+    out = ssdliteForward(backend, plan, m.weights, x, shape);
+    requireFiniteOutput(out.boxEncodings, `${model.name}: the box encodings`);
+    requireFiniteOutput(out.classLogits, `${model.name}: the class logits`);
+  }
+  const A = plan.anchors;
+  const K = plan.classes;
   const anchors = ssd.anchors;
 
   // 3. Post-processing.
@@ -185,8 +207,8 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
       ...base, nmsScoreThreshold: scoreThreshold, nmsIouThreshold: iouThreshold, maxDetections, detectionsPerClass: maxPerClass,
       useRegularNms: options.useRegularNms ?? base.useRegularNms,
     };
-    let scores = out.classLogits;
-    if (ssd.scoreConverter === 'sigmoid') {
+    let scores = integerScores ?? out.classLogits;
+    if (ssd.scoreConverter === 'sigmoid' && !integerScores) {
       scores = new Float32Array(A * K);
       f32Sigmoid(scores, out.classLogits, A * K);
     }
@@ -208,8 +230,9 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
     });
   } else {
     const names = Array.from({ length: background ? K - 1 : K }, (_, c) => labels.name(c));
-    detections = postprocessImage(out.boxEncodings, out.classLogits, anchors, {
-      scoreConverter: ssd.scoreConverter, background, scoreThreshold, iouThreshold, maxPerClass, maxDetections, nms,
+    // On the integer path the scores are the file's own LOGISTIC output, used as they are.
+    detections = postprocessImage(out.boxEncodings, integerScores ?? out.classLogits, anchors, {
+      scoreConverter: integerScores ? 'identity' : ssd.scoreConverter, background, scoreThreshold, iouThreshold, maxPerClass, maxDetections, nms,
       clipToImage: true, imageSize: size, labels: names,
       boxCoder: { scales: { y: base.yScale, x: base.xScale, h: base.hScale, w: base.wScale } },
     });
@@ -229,5 +252,6 @@ export async function detectImage(model: DetectorLike, backend: Backend, image: 
       clippedToImage: nms !== 'tflite', anchors: ssd.anchorsSource, op,
     },
     labelSet: labels.set,
+    arithmetic: integer && m.integer ? { kind: 'integer', requantization: integer.profile } : { kind: 'float', requantization: null },
   };
 }

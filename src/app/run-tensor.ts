@@ -10,12 +10,13 @@
  *
  * The outputs are what the network ends with (classifier logits, DeepLab's upsampled logits, SSD's
  * box encodings and class logits) and, on the integer path, the file's own last operator when it is
- * a SOFTMAX (uint8 probabilities) or an ARG_MAX (the class map).
+ * a SOFTMAX (8-bit probabilities), an ARG_MAX (the class map) or SSD's LOGISTIC (8-bit 'scores').
  */
 import type { Backend } from '../backend/backend.js';
 import type { ImportedModel } from '../io/tflite/import-graph.js';
 import { runIntegerNetwork, runNetwork } from '../model/network.js';
-import { integerSoftmax, type QTensor, type QuantParams } from '../model/integer.js';
+import { integerLogistic, integerSoftmax, type QTensor, type QuantParams } from '../model/integer.js';
+import type { SsdlitePredictions } from '../model/ssdlite.js';
 import type { Tap } from '../model/runner.js';
 import type { IntegerExecution, ArithmeticRecord } from './arithmetic.js';
 import { typedArrayDtype } from '../io/dtype.js';
@@ -73,8 +74,17 @@ export function runTensor(model: TensorModelLike, backend: Backend, data: Tensor
     const input: Tap<QTensor> = { data: { data: data as Uint8Array | Int8Array, ...m.integer.input }, shape };
     const result = runIntegerNetwork(integer.q8, plan, m.integer, input, { profile: integer.profile, taps: options.taps });
     const outputs: NamedTensor[] = [];
-    const out = result.output as Tap<QTensor> | { logits: Tap<QTensor> };
-    if ('logits' in out) {
+    const out = result.output as Tap<QTensor> | { logits: Tap<QTensor> } | SsdlitePredictions<QTensor>;
+    if ('boxEncodings' in out) {
+      // SSD: the two assembled outputs (the file's CONCATENATIONs), then its LOGISTIC scores.
+      const n = shape[0]!;
+      const A = out.boxEncodings.data.length / n / 4;
+      const K = out.classLogits.data.length / n / A;
+      outputs.push(named('box_encodings', { data: out.boxEncodings, shape: [n, A, 4] }));
+      outputs.push(named('class_logits', { data: out.classLogits, shape: [n, A, K] }));
+      const scores = integerLogistic(m.integer, out.classLogits, integer.profile);
+      if (scores) outputs.push(named('scores', { data: scores, shape: [n, A, K] }));
+    } else if ('logits' in out) {
       outputs.push(named('upsampled_logits', out.logits));
       if (m.outputs.argmax) {
         const l = out.logits;

@@ -27,6 +27,7 @@ import { q8Requantize } from '../../kernels/q8-quantize.js';
 import type { Q8Array } from '../../kernels/q8-check.js';
 import { softmaxRequantization } from '../../kernels/q8-softmax.js';
 import { q8SoftmaxExpTable, q8SoftmaxLut, SOFTMAX_DIFFERENCES } from '../../kernels/q8-softmax-lut.js';
+import { logisticParams, q8Logistic } from '../../kernels/q8-logistic.js';
 import type { Q8ConvParams } from '../../kernels/q8-conv2d-nhwc.js';
 import { unsupportedError } from '../errors.js';
 
@@ -77,12 +78,14 @@ export interface IntegerNetwork {
   /** Residual ADDs by block name: their output quantization. */
   readonly adds: ReadonlyMap<string, QuantParams>;
   readonly pools: ReadonlyMap<string, IntegerPool>;
-  /** Output quantization of other steps (resize, concat) when it is not the input's. */
+  /** Output quantization of other steps (resize, concat, SSD's two assembled outputs) when it is not the input's. */
   readonly outputs: ReadonlyMap<string, QuantParams>;
   /** A QUANTIZE (requantize) operator after a step: the quantization it converts to. */
   readonly requantize: ReadonlyMap<string, QuantParams>;
   /** The SOFTMAX after the logits, when the file has one. */
   readonly softmax: { readonly beta: number; readonly output: QuantParams } | null;
+  /** The LOGISTIC after SSD's class logits (the sigmoid score converter), when the file has one. */
+  readonly logistic?: { readonly output: QuantParams } | null;
   /** Step (tap) name → index of the file's tensor that holds it (for comparing with the interpreter). */
   readonly tensors: ReadonlyMap<string, number>;
 }
@@ -128,15 +131,20 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
   const missing = (what: string, name: string): Error =>
     unsupportedError(`the quantized model has no ${what} for step '${name}' (the integer path needs every layer's quantization)`);
 
-  const requantizeIfAsked = (name: string, t: QTensor): QTensor => {
-    const to = net.requantize.get(name);
-    if (!to || sameQuant(to, t)) return t;
-    const out = alloc(t.data.length);
+  /** out = t requantized to `to` (QUANTIZE between two 8-bit parameter sets, the profile's rounding). */
+  const requantizeInto = (out: Q8Array, t: QTensor, to: QuantParams): void => {
     const rounding = profileRounding(profile, 'REQUANTIZE');
     const rq: Requantizer = rounding === 'xnnpack-fp32'
       ? { rounding, multiplier: Int32Array.of(0), shift: Int32Array.of(0), scale: Float32Array.of(Math.fround(Math.fround(t.scale) / Math.fround(to.scale))) }
       : fixedPointRequantizer(t.scale / to.scale, rounding);
     q8Requantize(out, t.data, t.data.length, { inputZeroPoint: t.zeroPoint, outputZeroPoint: to.zeroPoint, requantizer: rq });
+  };
+
+  const requantizeIfAsked = (name: string, t: QTensor): QTensor => {
+    const to = net.requantize.get(name);
+    if (!to || sameQuant(to, t)) return t;
+    const out = alloc(t.data.length);
+    requantizeInto(out, t, to);
     return { data: out, ...to };
   };
 
@@ -233,10 +241,17 @@ export function integerOps(q8: Q8Backend, net: IntegerNetwork, n: number, profil
       q8ConcatChannelsNhwc(out, parts.map((p) => ({ data: p.data.data, channels: p.channels, scale: p.data.scale, zeroPoint: p.data.zeroPoint })), pixels, o);
       return requantizeIfAsked(name, { data: out, scale: o.scale, zeroPoint: o.zeroPoint });
     },
-    output: () => {
-      throw unsupportedError('the integer path does not assemble SSD predictor outputs yet (SSDLite runs in float: arithmetic "float")');
+    // SSD's assembled outputs (the file's CONCATENATIONs): ordinary memory with the file's parameters.
+    output: (length, name) => {
+      const o = net.outputs.get(name);
+      if (!o) throw missing('output quantization', name);
+      return { data: allocQ8(type, length), ...o };
     },
-    copyInto: (dst, offset, src) => dst.data.set(src.data, offset),
+    // A part whose parameters differ from the output's goes through the file's QUANTIZE first.
+    copyInto: (dst, offset, src) => {
+      if (sameQuant(dst, src)) dst.data.set(src.data, offset);
+      else requantizeInto(dst.data.subarray(offset, offset + src.data.length), src, dst);
+    },
     copy: (x) => ({ data: x.data.slice(), scale: x.scale, zeroPoint: x.zeroPoint }),
     length: (x) => x.data.length,
     slice: (x, start, end) => ({ data: x.data.subarray(start, end), scale: x.scale, zeroPoint: x.zeroPoint }),
@@ -267,6 +282,23 @@ export function integerSoftmax(net: IntegerNetwork, logits: QTensor, classes: nu
   const out = allocQ8(net.type, logits.data.length);
   q8SoftmaxLut(out, logits.data, { rows: logits.data.length / classes, cols: classes }, exps, new Int32Array(SOFTMAX_DIFFERENCES));
   return { data: out, ...net.softmax.output };
+}
+
+/**
+ * The file's own LOGISTIC after the class logits (SSD's sigmoid score converter), in integer
+ * arithmetic (kernels/q8-logistic.ts, the profile's definition): logits → scores with the file's
+ * output quantization (scale 1/256, zero point the type's minimum). Null when the file has none.
+ */
+export function integerLogistic(net: IntegerNetwork, logits: QTensor, profile: RequantizationProfile): QTensor | null {
+  if (!net.logistic) return null;
+  const rounding = profileRounding(profile, 'LOGISTIC');
+  // TFLite's fixed-point reference LOGISTIC here is the int8 kernel; its uint8 one (16-bit gemmlowp) is not reproduced.
+  if (net.type === 'uint8' && rounding !== 'xnnpack-fp32') {
+    throw unsupportedError(`the uint8 LOGISTIC runs only as the float32 table (requantization profile 'tflite-wasm'); profile '${profile}' names TFLite's fixed-point kernel, which the integer path has for int8 only`);
+  }
+  const out = allocQ8(net.type, logits.data.length);
+  q8Logistic(out, logits.data, logits.data.length, logisticParams(logits.scale, logits.zeroPoint, net.type, rounding));
+  return { data: out, ...net.logistic.output };
 }
 
 /**

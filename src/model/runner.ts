@@ -90,9 +90,9 @@ export interface NetworkOps<T> {
   resizeBilinear(x: T, dims: ResizeDims, mode: ResizeMode, name: string, owned?: boolean): T;
   /** Channel concatenation of NHWC tensors of `pixels` = N·H·W each. */
   concatChannels(parts: readonly { readonly data: T; readonly channels: number }[], pixels: number, name: string): T;
-  /** A zero-filled tensor in ordinary memory (outputs assembled by the head). */
-  output(length: number): T;
-  /** dst[offset …] = src (both flat). */
+  /** A zero-filled tensor in ordinary memory (outputs assembled by the head); `name` is its step name (an integer arithmetic finds its quantization by it). */
+  output(length: number, name: string): T;
+  /** dst[offset …] = src (both flat; an integer arithmetic requantizes src to dst's parameters when they differ). */
   copyInto(dst: T, offset: number, src: T): void;
   /** A copy in ordinary memory. */
   copy(x: T): T;

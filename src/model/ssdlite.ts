@@ -348,6 +348,12 @@ export interface SsdliteOutput {
   readonly taps: ReadonlyMap<string, Tap>;
 }
 
+/**
+ * Step names of the two assembled outputs (the TF graph's 'concat' and 'concat_1'): an integer
+ * arithmetic finds their quantization by these names; calibration records their ranges under them.
+ */
+export const SSD_OUTPUT_TAPS = { boxEncodings: 'head.box_encodings', classLogits: 'head.class_logits' } as const;
+
 /** What the SSDLite head step returns, on any arithmetic: the predictors of every map, in anchor order. */
 export interface SsdlitePredictions<T = Float32Array> {
   /** [N, A, 4] (ty, tx, th, tw) per anchor. */
@@ -364,13 +370,14 @@ export function ssdliteStep<T>(ctx: RunContext<T>, plan: SsdlitePlan): SsdlitePr
   const { ops, n } = ctx;
   const A = plan.anchors;
   const K = plan.classes;
-  const boxEncodings = ops.output(n * A * 4);
-  const classLogits = ops.output(n * A * K);
+  const boxEncodings = ops.output(n * A * 4, SSD_OUTPUT_TAPS.boxEncodings);
+  const classLogits = ops.output(n * A * K, SSD_OUTPUT_TAPS.classLogits);
   for (const c of plan.head) {
     const y = ops.conv(c, ctx.read(c.input));
     ctx.keep(c.name, y, [n, c.geometry.outH, c.geometry.outW, c.outC]);
     if (c.part === 'box' || c.part === 'class') {
-      // [N, H, W, anchors·D] is already [N, H·W·anchors, D] in memory; place each image's block at the map's offset.
+      // [N, H, W, anchors·D] is already [N, H·W·anchors, D] in memory; place each image's block at
+      // the map's offset (an integer arithmetic requantizes it to the output's parameters there).
       const map = plan.featureMaps[c.featureMap]!;
       const d = c.part === 'box' ? 4 : K;
       const dst = c.part === 'box' ? boxEncodings : classLogits;

@@ -19,13 +19,13 @@
  * can fail: another requantization convention ('tflite-reference') differs from the interpreter
  * somewhere, and the re-quantized ImageNet model still recognises the cat as the float one does.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_SHARED, SHARED_DIR, sharedPath } from '../../helpers/shared.js';
-import { sharedPhotoCalibration, UINT8_CLASSIFIER } from '../../helpers/int8-calibration.js';
-import { loadTfliteInterpreter, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
+import { openWithInterpreter, sharedPhotoCalibration, UINT8_CLASSIFIER } from '../../helpers/int8-calibration.js';
+import { compareOutputsByName, type TfliteInterpreter } from '../../helpers/tflite-oracle.js';
 import { goldenPath } from '../../helpers/golden-weights.js';
 import { syntheticPhotoRgba } from '../../helpers/synthetic-photo.js';
 import { readFileSync } from 'node:fs';
@@ -132,6 +132,7 @@ describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter
   let model: MobileNetV2Model;
   let interpreter: TfliteInterpreter;
   let dir: string;
+  let opened: Awaited<ReturnType<typeof openWithInterpreter>> | undefined;
   let float: { plan: MobileNetV2Plan; weights: MobileNetV2Weights; backend: Backend };
   let compared = 0;
   let tensors = 0;
@@ -146,14 +147,11 @@ describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter
     const file = readTfliteModel(bytes, 'int8 export');
     expect(file.description).toMatch(/int8 post-training quantization/);
     dir = mkdtempSync(join(tmpdir(), 'int8-ptq-'));
-    writeFileSync(join(dir, 'int8.tflite'), bytes);
-    model = await load({ model: join(dir, 'int8.tflite'), backend: 'wasm-simd', allowDownload: false });
-    interpreter = await loadTfliteInterpreter(bytes);
+    opened = await openWithInterpreter(bytes, dir);
+    ({ model, interpreter } = opened);
   }, 180_000);
   afterAll(() => {
-    interpreter?.dispose();
-    model?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    opened?.dispose();
     console.log(`int8 PTQ: ${tensors} tensors, ${compared} int8 values compared with the interpreter`);
   });
 
@@ -171,19 +169,8 @@ describe.each(CASES)('int8 PTQ classifier from our exporter = TFLite interpreter
     const probabilities = ours.outputs.find((o) => o.name === 'probabilities');
     expect(probabilities, 'the integer path ends with the file\'s SOFTMAX').toBeDefined();
     byName.set(interpreter.outputs[0]!.name, probabilities!.data);
-    const report: string[] = [];
-    let matched = 0;
-    interpreter.outputs.forEach((info, i) => {
-      const mine = byName.get(info.name);
-      if (!mine) { report.push(`${info.name}: no tap of ours`); return; }
-      const t = theirs[i]!;
-      if (t.length !== mine.length) { report.push(`${info.name}: ${t.length} values vs our ${mine.length}`); return; }
-      let diffs = 0, maxd = 0;
-      for (let k = 0; k < t.length; k++) { const d = Math.abs(Number(t[k]) - Number(mine[k])); if (d) { diffs++; maxd = Math.max(maxd, d); } }
-      matched++;
-      compared += t.length;
-      if (diffs) report.push(`${info.name}: ${diffs}/${t.length} differ (max ${maxd} LSB)`);
-    });
+    const { report, matched, values } = compareOutputsByName(interpreter.outputs, theirs, byName);
+    compared += values;
     tensors += matched;
     expect(report, report.join('\n')).toEqual([]);
     // Every conv (52 + the classifier), every residual ADD (10), the pool and the softmax.

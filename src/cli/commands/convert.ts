@@ -17,9 +17,11 @@ import { usageError } from '../../errors.js';
 import { checkOutputFile } from '../paths.js';
 import { planBatch } from '../batch.js';
 import { createBackend } from '../../backend/create.js';
-import { calibrateClassifier } from '../../io/tflite/ptq.js';
+import { calibrateClassifier, calibrateSsdlite, type ActivationRanges } from '../../io/tflite/ptq.js';
+import type { Backend } from '../../backend/backend.js';
+import type { Tap } from '../../model/runner.js';
 import { decodeImage } from '../../io/image/decode.js';
-import { preprocessImage } from '../../io/image/preprocess.js';
+import { preprocessImage, type Fit, type ResizeMethod } from '../../io/image/preprocess.js';
 import { readFileBytes } from '../../io/files.js';
 
 const USAGE = `usage: mobilenetv2 convert --to tflite (--weights W.safetensors | --random-seed N) --out MODEL.tflite
@@ -29,8 +31,8 @@ const USAGE = `usage: mobilenetv2 convert --to tflite (--weights W.safetensors |
                          [--int8 --calibration IMAGES [--calibration-count N] [--calibration-normalization P]]
 
 Exports a float32 network to a TensorFlow Lite file that the TFLite interpreter runs with exactly our
-(BN-folded) weights — or, with --int8, a full-integer int8 classifier quantized as TFLite's converter
-does (post-training: calibrated activations, per-channel weights, int32 biases).
+(BN-folded) weights — or, with --int8, a full-integer int8 classifier or SSDLite quantized as TFLite's
+converter does (post-training: calibrated activations, per-channel weights, int32 biases).
 
   --to tflite        the output format (the only one so far)
   --weights W        classifier: a torchvision mobilenet_v2 state dict (width and classes inferred);
@@ -52,10 +54,12 @@ does (post-training: calibrated activations, per-channel weights, int32 biases).
   --max-detections N ssdlite: the post-process op's max_detections (default 10, TF's exporter)
   --regular-nms      ssdlite: the op's per-class NMS (use_regular_nms) instead of the fast NMS
   --no-postprocess   ssdlite: end at the raw box encodings and sigmoid class scores
-  --int8             classifier: write an int8 model (int8 input and SOFTMAX output); every
-                     activation's range is calibrated by running the float network on --calibration
+  --int8             classifier or ssdlite: write an int8 model (int8 input; the classifier's SOFTMAX,
+                     SSDLite's LOGISTIC at scale 1/256; SSDLite's post-process op behind DEQUANTIZE);
+                     every activation's range is calibrated by running the float network on --calibration
   --calibration I    representative images: files, directories or quoted globs, comma-separated;
-                     each is resized to the input size (bilinear, half-pixel) and normalized
+                     each is resized to the input size (classifier: bilinear, half-pixel; ssdlite:
+                     the whole image stretched, TF1's asymmetric bilinear, as 'tf-od-api') and normalized
   --calibration-count N  use the first N images (default 100; TFLite suggests 100–500)
   --calibration-normalization P  how calibration images are normalized (default tf-inception,
                      [−1, 1]: the file's int8 input then takes raw pixels as q = p − 128; with
@@ -94,11 +98,27 @@ export const convertCommand: Command = {
     const int8 = values.int8 === true;
     const calibrationCount = numberOption('convert', 'calibration-count', values['calibration-count'], (v) => Number.isInteger(v) && v >= 1 && v <= 100000, 'an integer from 1 to 100000') ?? 100;
     const calibrationNormalization = choiceOption('convert', 'calibration-normalization', values['calibration-normalization'], ['tf-inception', 'torch-imagenet'] as const) ?? 'tf-inception';
-    if (int8 && head !== 'classifier') throw usageError('convert: --int8 is for --head classifier (int8 DeepLab/SSDLite export is not written yet)');
+    if (int8 && head === 'deeplab') throw usageError('convert: --int8 is for --head classifier or ssdlite (int8 DeepLab export is not written yet)');
     if (int8 && typeof values.calibration !== 'string') throw usageError('convert: --int8 needs --calibration IMAGES (representative images to calibrate the activation ranges)');
     if (!int8 && (values.calibration !== undefined || values['calibration-count'] !== undefined || values['calibration-normalization'] !== undefined)) {
       throw usageError('convert: --calibration, --calibration-count and --calibration-normalization are for --int8');
     }
+
+    /** Activation ranges of the float network over the --calibration images, prepared for its input. */
+    const calibrate = async (
+      run: (backend: Backend, inputs: Tap[]) => ActivationRanges, size: { inputH: number; inputW: number }, resize: ResizeMethod, fit: Fit,
+    ): Promise<{ ranges: ActivationRanges; calibrationRuns: number }> => {
+      const images = planBatch('convert', (values.calibration as string).split(','), {}).images.slice(0, calibrationCount);
+      const backend = await createBackend('ts-fast');
+      const inputs = images.map((path) => {
+        const img = decodeImage(readFileBytes(path, 'calibration image'), path);
+        const { tensor } = preprocessImage(img, { width: size.inputW, height: size.inputH, resize, fit, normalization: calibrationNormalization });
+        return { data: tensor, shape: [1, size.inputH, size.inputW, 3] };
+      });
+      const ranges = run(backend, inputs);
+      io.err(`calibrated the activation ranges on ${inputs.length} image${inputs.length === 1 ? '' : 's'} (${calibrationNormalization})`);
+      return { ranges, calibrationRuns: inputs.length };
+    };
 
     let bytes: Uint8Array;
     if (head === 'classifier') {
@@ -110,18 +130,7 @@ export const convertCommand: Command = {
         plan = buildPlan({ width: width ?? 1, resolution: resolution ?? 224, classes: classes ?? 1001, padding });
         weights = randomClassifierWeights(plan, seed!);
       }
-      let int8Options;
-      if (int8) {
-        const images = planBatch('convert', (values.calibration as string).split(','), {}).images.slice(0, calibrationCount);
-        const backend = await createBackend('ts-fast');
-        const inputs = images.map((path) => {
-          const img = decodeImage(readFileBytes(path, 'calibration image'), path);
-          const { tensor } = preprocessImage(img, { width: plan.options.inputW, height: plan.options.inputH, resize: 'bilinear-half-pixel', normalization: calibrationNormalization });
-          return { data: tensor, shape: [1, plan.options.inputH, plan.options.inputW, 3] };
-        });
-        int8Options = { ranges: calibrateClassifier(backend, plan, weights, inputs), calibrationRuns: inputs.length };
-        io.err(`calibrated the activation ranges on ${inputs.length} image${inputs.length === 1 ? '' : 's'} (${calibrationNormalization})`);
-      }
+      const int8Options = int8 ? await calibrate((backend, inputs) => calibrateClassifier(backend, plan, weights, inputs), plan.options, 'bilinear-half-pixel', 'stretch') : null;
       bytes = exportClassifierTflite(plan, weights, { softmax: !values['no-softmax'], randomSeed: seed, ...(int8Options ? { int8: int8Options } : {}) });
     } else if (head === 'deeplab') {
       const plan = buildDeeplabPlan({ width: width ?? 1, resolution: resolution ?? 513, classes: classes ?? 21, padding });
@@ -137,7 +146,10 @@ export const convertCommand: Command = {
         ...(maxDetections !== undefined ? { maxDetections } : {}),
         useRegularNms: values['regular-nms'] === true,
       };
-      bytes = exportSsdliteTflite(plan, randomSsdliteWeights(plan, seed!), { postprocess, randomSeed: seed });
+      const weights = randomSsdliteWeights(plan, seed!);
+      // A detector's input: the whole image stretched to the input size ('tf-od-api': TF1 resize_images, bilinear, asymmetric grid).
+      const int8Options = int8 ? await calibrate((backend, inputs) => calibrateSsdlite(backend, plan, weights, inputs), plan.options, 'bilinear-asymmetric', 'stretch') : null;
+      bytes = exportSsdliteTflite(plan, weights, { postprocess, randomSeed: seed, ...(int8Options ? { int8: int8Options } : {}) });
     }
     const description = readTfliteModel(bytes, values.out).description ?? '';
     writeFileBytes(values.out, bytes, 'output model');

@@ -6,6 +6,7 @@ import { BATCH_OPTIONS, BATCH_USAGE, imageOutputs, planBatch, runBatch } from '.
 import { load } from '../../api.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import type { NmsMode } from '../../app/detect.js';
+import { ARITHMETICS, DEFAULT_REQUANTIZATION, REQUANTIZATION_PROFILE_NAMES } from '../../app/arithmetic.js';
 import { drawDetections } from '../../io/image/draw.js';
 import { encodePng } from '../../io/image/decode.js';
 import { writeFileBytes } from '../../io/files.js';
@@ -14,6 +15,7 @@ import { usageError } from '../../errors.js';
 const USAGE = `usage: mobilenetv2 detect IMAGE... --model PATH [--out boxes.png] [--json] [--score S] [--iou T]
                         [--max N] [--nms tflite|per-class|class-agnostic] [--labels FILE]
                         [--backend scalar|ts-fast|wasm-simd|auto] [--threads N]
+                        [--arithmetic integer|float] [--requantization P]
 
 Detects objects with an SSDLite-MobileNetV2 .tflite file (a TF Object Detection API export such as
 ssdlite_mobilenet_v2_coco, or one written by 'mobilenetv2 convert --head ssdlite') and prints each
@@ -22,9 +24,9 @@ detection: score, label, box in pixels of the original image (x, y = top-left co
   --model PATH   the .tflite detector (required)
   --out F.png    also write the image at its original resolution with labelled boxes; with
                  several images, a directory that receives <image name>.png for each
-  --json         print { image, model, width, height, detections: [{ label, classIndex, cocoId,
-                 score, box (normalised ymin/xmin/ymax/xmax), boxPixels, scores }], postprocessing,
-                 preprocessing }
+  --json         print { image, model, arithmetic, width, height, detections: [{ label, classIndex,
+                 cocoId, score, box (normalised ymin/xmin/ymax/xmax), boxPixels, scores }],
+                 postprocessing, preprocessing }
   --score S      minimum score (default 0.5; 'tflite' keeps score >= S, the others score > S)
   --iou T        NMS IoU threshold, suppress when IoU > T (default: the file's, else 0.6)
   --max N        most detections (default: the file's max_detections, else 100)
@@ -36,6 +38,10 @@ detection: score, label, box in pixels of the original image (x, y = top-left co
   --backend B    layer implementation: auto (default: WASM SIMD if available, else ts-fast),
                  scalar (the float64-accumulating reference), ts-fast, wasm-simd
   --threads N    worker threads for the fast backends (default 1)
+  --arithmetic A integer (default for int8/uint8 quantized files: every layer in 8-bit integer
+                 arithmetic, bit for bit as the TFLite interpreter, the file's own LOGISTIC scores;
+                 boxes from the exactly dequantized outputs) or float (dequantized weights)
+  --requantization P  integer path's rounding profile: ${REQUANTIZATION_PROFILE_NAMES.join(', ')} (default ${DEFAULT_REQUANTIZATION})
 
 COCO models: 90 classes, label = the COCO category name of id classIndex + 1 ('N/A' for the 10
 unused ids). The image is stretched to the model input (TF1 bilinear resize) and scaled to [-1, 1].
@@ -50,6 +56,7 @@ export const detectCommand: Command = {
       model: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
       score: { type: 'string' }, iou: { type: 'string' }, max: { type: 'string' }, nms: { type: 'string' },
       backend: { type: 'string' }, threads: { type: 'string' }, labels: { type: 'string' },
+      arithmetic: { type: 'string' }, requantization: { type: 'string' },
       ...BATCH_OPTIONS,
     }, true);
     if (typeof values.model !== 'string') throw usageError("detect: --model PATH is required (an SSDLite .tflite; see 'mobilenetv2 help detect')");
@@ -61,7 +68,11 @@ export const detectCommand: Command = {
     const threads = threadsOption('detect', values.threads, (m) => io.err(m));
     const batch = planBatch('detect', positionals, values);
     const outFor = imageOutputs('detect', 'out', values.out, batch.images);
-    const model = await load({ model: values.model, backend, threads, allowDownload: false, log: (m) => io.err(m), labels: labelsOption(values.labels) });
+    const model = await load({
+      model: values.model, backend, threads, allowDownload: false, log: (m) => io.err(m), labels: labelsOption(values.labels),
+      arithmetic: choiceOption('detect', 'arithmetic', values.arithmetic, ARITHMETICS),
+      requantization: choiceOption('detect', 'requantization', values.requantization, REQUANTIZATION_PROFILE_NAMES),
+    });
     try {
       return await runBatch({
         command: 'detect', io, settings: batch, json: values.json === true, singleObject: true,
@@ -74,7 +85,7 @@ export const detectCommand: Command = {
         toJson: (_image, { r, img, out }) => {
           const coco = r.labelSet === 'coco-91';
           return {
-            model: model.name, width: img.width, height: img.height,
+            model: model.name, arithmetic: r.arithmetic, width: img.width, height: img.height,
             detections: r.detections.map((d) => ({
               label: d.label, classIndex: d.classIndex, ...(coco ? { cocoId: d.classIndex + 1 } : {}), score: d.score,
               box: d.box, boxPixels: d.boxPixels, anchorIndex: d.anchorIndex, scores: Array.from(d.scores),
@@ -87,7 +98,7 @@ export const detectCommand: Command = {
         print: (image, { r, img, out }) => {
           const coco = r.labelSet === 'coco-91';
           const p = r.postprocessing;
-          io.out(`${image}  ${img.width}x${img.height}  (${model.name})`);
+          io.out(`${image}  ${img.width}x${img.height}  (${model.name}${r.arithmetic.kind === 'integer' ? `, integer ${r.arithmetic.requantization}` : ''})`);
           io.out(`  ${r.detections.length} detection${r.detections.length === 1 ? '' : 's'}: nms ${p.nms}, score ${p.scoreComparison} ${p.scoreThreshold}, IoU > ${p.iouThreshold} suppressed, max ${p.maxDetections}`);
           for (const d of r.detections) {
             const b = d.boxPixels;

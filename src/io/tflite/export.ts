@@ -45,14 +45,14 @@ import { tfSamePads, type Pad4 } from '../../../kernels/geometry.js';
 import type { Activation as PlanActivation, ConvPlan, MobileNetV2Plan } from '../../model/plan.js';
 import { checkWeights, convWeightShape, type ConvWeights, type MobileNetV2Weights } from '../../model/weights.js';
 import { checkDeeplabWeights, DEEPLAB_OUTPUT_TAP, type DeeplabPlan } from '../../model/deeplab.js';
-import { checkSsdliteWeights, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
+import { checkSsdliteWeights, SSD_OUTPUT_TAPS, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
 import type { SsdAnchors } from '../../model/ssd/anchors.js';
 import { SSD_BOX_CODER_SCALES } from '../../model/ssd/box-coder.js';
 import { usageError, weightsError } from '../../errors.js';
 import type { DetectionPostProcessOptions } from './model.js';
 import type { Activation } from './schema.js';
 import { encodeFlexBufferMap, options as opt, TfliteGraphBuilder, type TensorQuantization } from './writer.js';
-import { int32Bias, int8ActivationQuantization, INT8_SOFTMAX_OUTPUT, perChannelInt8Weights, type ActivationRanges } from './ptq.js';
+import { int32Bias, int8ActivationQuantization, INT8_LOGISTIC_OUTPUT, INT8_SOFTMAX_OUTPUT, perChannelInt8Weights, type ActivationRanges } from './ptq.js';
 import { seededUniform } from '../../model/random.js';
 
 export const DETECTION_POSTPROCESS_CODE = 'TFLite_Detection_PostProcess';
@@ -200,6 +200,23 @@ class NetworkWriter {
     const shapeT = this.b.constantI32(`${name}/shape`, [shape.length], shape);
     const out = this.activation(name, shape, this.quantization(input));
     this.b.op('RESHAPE', [input, shapeT], [out], opt.reshape(shape));
+    return out;
+  }
+
+  /** int8: a QUANTIZE op requantizing `input` to `q` (nothing when the parameters already agree, or for a float model). */
+  requantize(input: number, q: TensorQuantization | null): number {
+    const from = this.quantization(input);
+    if (!q || !from || (from.scale[0] === q.scale[0] && from.zeroPoint[0] === q.zeroPoint[0])) return input;
+    const out = this.activation(`${this.b.tensor(input).name}/requantized`, this.shape(input), q);
+    this.b.op('QUANTIZE', [input], [out]);
+    return out;
+  }
+
+  /** A DEQUANTIZE op to float32 in front of an op that only runs in float (nothing for a float tensor). */
+  dequantize(input: number): number {
+    if (!this.quantization(input)) return input;
+    const out = this.b.activation(`${this.b.tensor(input).name}/dequantized`, this.shape(input));
+    this.b.op('DEQUANTIZE', [input], [out]);
     return out;
   }
 
@@ -404,6 +421,13 @@ export interface SsdliteExportOptions {
   taps?: boolean;
   description?: string;
   randomSeed?: number;
+  /**
+   * Write a full-integer int8 model (src/io/tflite/ptq.ts) from these calibrated ranges
+   * (`calibrateSsdlite`): int8 input, per-channel int8 convs, int32 biases, each predictor's output
+   * requantized (QUANTIZE) to its CONCATENATION's parameters, an int8 LOGISTIC (scale 1/256, zero
+   * point −128), and DEQUANTIZE ops in front of the post-process op (see the function comment).
+   */
+  int8?: { ranges: ActivationRanges; calibrationRuns?: number };
 }
 
 /** Names of the graph outputs, in order, of an SSDLite export. */
@@ -414,7 +438,24 @@ export function ssdliteExportOutputNames(options: Pick<SsdliteExportOptions, 'po
   return options.rawOutputs ? [...op, ...raw] : op;
 }
 
-/** SSDLite-MobileNetV2 as a float32 .tflite file laid out like the TF OD API's exports (file comment). */
+/**
+ * SSDLite-MobileNetV2 as a .tflite file laid out like the TF OD API's exports (file comment): float32,
+ * or with `int8` full-integer int8 as TFLite's converter quantizes it:
+ *  - CONCATENATION: TFLite's int8 kernel refuses inputs whose scale or zero point differ from the
+ *    output's (concatenation.cc Prepare: "no re-scaling needed for Int8 quantized kernel"), so, as
+ *    the converter does for an op that must keep one scale, each predictor's RESHAPE output (which
+ *    keeps the conv's parameters) is requantized by a QUANTIZE op to the concatenation's parameters,
+ *    calibrated on the concatenated tensor ('head.box_encodings', 'head.class_logits'); SQUEEZE keeps them.
+ *  - LOGISTIC: int8 output fixed at scale 1/256, zero point −128 (the kernel requires it).
+ *  - TFLite_Detection_PostProcess: there is no quantized version of the op in TF2's converter ("The
+ *    final post-processing op needs to run in float", TF team, tensorflow/models#9371), so the two
+ *    int8 tensors reach it through DEQUANTIZE ops and the anchors stay float32. (TF1's uint8 files fed
+ *    it uint8 directly; the kernel dequantizes those itself — the importer reads both layouts.)
+ *  - the graph input is int8 (the converter's `inference_input_type=tf.int8`), as for the int8
+ *    classifier: calibrated on [−1, 1] it has scale ≈ 2/255 and zero point −1, so a raw pixel p goes
+ *    in as the byte p − 128 and the first layer reads exactly what the caller gave. (uint8 with a
+ *    QUANTIZE op would add an int8 requantization — one more rounding — in front of the stem.)
+ */
 export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weights, options: SsdliteExportOptions): Uint8Array {
   checkSsdliteWeights(plan, weights, 'export');
   const anchors = options.anchors ?? ssdliteAnchors(plan);
@@ -424,9 +465,12 @@ export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weigh
   if (pp && pp.numClasses !== K - 1 && pp.numClasses !== K) {
     throw usageError(`export: post-process num_classes ${pp.numClasses} does not fit ${K} class slots (expected ${K - 1} with a background slot, or ${K})`);
   }
-  const w = new NetworkWriter('export', options.taps ?? false);
+  const w = new NetworkWriter('export', options.taps ?? false, options.int8?.ranges ?? null);
   const o = plan.options;
   const input = inputTensor(w, 'normalized_input_image_tensor', o.inputH, o.inputW);
+  // int8: the concatenations' parameters, which every predictor part is requantized to.
+  const boxQ = w.quantizationOf(SSD_OUTPUT_TAPS.boxEncodings);
+  const classQ = w.quantizationOf(SSD_OUTPUT_TAPS.classLogits);
   const { byName } = w.backbone(plan.backbone, input, weights, 'FeatureExtractor/MobilenetV2/');
 
   const boxParts: number[] = [];
@@ -440,18 +484,18 @@ export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weigh
       const map = plan.featureMaps[c.featureMap]!;
       const n = map.anchorCount;
       const scope = `BoxPredictor_${c.featureMap}`;
-      if (c.part === 'box') boxParts.push(w.reshape(y, [1, n, 1, 4], `${scope}/Reshape`));
-      else classParts.push(w.reshape(y, [1, n, K], `${scope}/Reshape_1`));
+      if (c.part === 'box') boxParts.push(w.requantize(w.reshape(y, [1, n, 1, 4], `${scope}/Reshape`), boxQ));
+      else classParts.push(w.requantize(w.reshape(y, [1, n, K], `${scope}/Reshape_1`), classQ));
     }
   }
   const A = plan.anchors;
-  const boxConcat = w.b.activation('concat', [1, A, 1, 4]);
+  const boxConcat = w.activation('concat', [1, A, 1, 4], boxQ);
   w.b.op('CONCATENATION', boxParts, [boxConcat], opt.concatenation(1));
-  const boxEncodings = w.b.activation('raw_outputs/box_encodings', [1, A, 4]);
+  const boxEncodings = w.activation('raw_outputs/box_encodings', [1, A, 4], boxQ);
   w.b.op('SQUEEZE', [boxConcat], [boxEncodings], opt.squeeze([2]));
-  const logits = w.b.activation('concat_1', [1, A, K]);
+  const logits = w.activation('concat_1', [1, A, K], classQ);
   w.b.op('CONCATENATION', classParts, [logits], opt.concatenation(1));
-  const scores = w.b.activation('raw_outputs/class_predictions', [1, A, K]);
+  const scores = w.activation('raw_outputs/class_predictions', [1, A, K], options.int8 ? INT8_LOGISTIC_OUTPUT : null);
   w.b.op('LOGISTIC', [logits], [scores]);
 
   const raw = [boxEncodings, logits, scores];
@@ -465,13 +509,13 @@ export function exportSsdliteTflite(plan: SsdlitePlan, weights: MobileNetV2Weigh
       w.b.activation(`${DETECTION_POSTPROCESS_CODE}:2`, [1, M]),
       w.b.activation(`${DETECTION_POSTPROCESS_CODE}:3`, [1]),
     ];
-    w.b.customOp(DETECTION_POSTPROCESS_CODE, [boxEncodings, scores, anchorT], outs, encodeDetectionPostProcessOptions(pp));
+    w.b.customOp(DETECTION_POSTPROCESS_CODE, [w.dequantize(boxEncodings), w.dequantize(scores), anchorT], outs, encodeDetectionPostProcessOptions(pp));
     outputs = options.rawOutputs ? [...outs, ...raw] : outs;
   } else {
     outputs = options.rawOutputs ? raw : [boxEncodings, scores];
   }
   const description = options.description ??
-    `mobilenetv2 export: SSDLite-MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${K} class slots, ${A} anchors, padding ${o.padding}, float32${pp ? `, ${DETECTION_POSTPROCESS_CODE} (${pp.useRegularNms ? 'regular' : 'fast'} NMS)` : ', raw outputs'}`;
+    `mobilenetv2 export: SSDLite-MobileNetV2 width ${o.width}, ${o.inputH}x${o.inputW}, ${K} class slots, ${A} anchors, padding ${o.padding}, ${options.int8 ? `int8 post-training quantization (per-channel weights${options.int8.calibrationRuns ? `, calibrated on ${options.int8.calibrationRuns} inputs` : ''})` : 'float32'}${pp ? `, ${DETECTION_POSTPROCESS_CODE} (${pp.useRegularNms ? 'regular' : 'fast'} NMS)` : ', raw outputs'}`;
   return w.b.finish({ inputs: [input], outputs: [...outputs, ...w.taps], description: description + randomMark(options.randomSeed) });
 }
 

@@ -44,7 +44,7 @@ export interface ImportedModel {
   readonly quantized: boolean;
   /**
    * The file's integer network (8-bit weights, int32 biases, every tensor's quantization by step
-   * name) for the integer arithmetic; null for float files and for SSD detectors (not yet run in integer).
+   * name) for the integer arithmetic; null for float files (and files loaded with allowNonFinite).
    */
   readonly integer: IntegerNetwork | null;
   /** What the file's graph ends with after the logits (the float path always returns logits). */

@@ -31,6 +31,8 @@ export interface IntegerParts {
   /** RESIZE_BILINEAR / CONCATENATION steps (the last one of a chain of resizes names the chain). */
   readonly others: readonly MatchedStep[];
   readonly softmax: TfliteOperator | null;
+  /** SSD's LOGISTIC after the class logits. */
+  readonly logistic?: TfliteOperator | null;
   /** Block names → the tensor that ends the block (ADD output, or the projection's output). */
   readonly blockOutputs: ReadonlyMap<string, number>;
 }
@@ -143,5 +145,17 @@ export function integerNetwork(g: Graph, inputIndex: number, parts: IntegerParts
     softmax = { beta, output: quantOf(g, parts.softmax.outputs[0]!) };
     tensors.set('probabilities', parts.softmax.outputs[0]!);
   }
-  return { type, input: quantOf(g, inputIndex), convs, adds, pools, outputs, requantize, softmax, tensors };
+  let logistic: IntegerNetwork['logistic'] = null;
+  if (parts.logistic) {
+    const out = parts.logistic.outputs[0]!;
+    if (activationType(g, g.tensor(out), g.describe(parts.logistic)) !== type) throw unsupportedError(`${g.model.source}: ${g.describe(parts.logistic)}: output is ${g.tensor(out).type} in a ${type.toUpperCase()} network`);
+    logistic = { output: quantOf(g, out) };
+    // TFLite's LOGISTIC requires (and the integer kernel assumes) the output scale 1/256 at the type's minimum.
+    const min = type === 'int8' ? -128 : 0;
+    if (logistic.output.scale !== 1 / 256 || logistic.output.zeroPoint !== min) {
+      throw unsupportedError(`${g.model.source}: ${g.describe(parts.logistic)}: output quantized (scale ${logistic.output.scale}, zero point ${logistic.output.zeroPoint}); TFLite's ${type} LOGISTIC requires scale 1/256 and zero point ${min}`);
+    }
+    tensors.set('scores', out);
+  }
+  return { type, input: quantOf(g, inputIndex), convs, adds, pools, outputs, requantize, softmax, logistic, tensors };
 }

@@ -28,9 +28,11 @@
  * values (score 1e-8, IoU 0.6, 100 per class / 100 total, scales 10, 10, 5, 5).
  */
 import { BuiltinOperator, readDetectionPostProcessOptions, type DetectionPostProcessOptions, type TfliteOperator } from './model.js';
-import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type ImportedInput, type ImportedModel } from './import-graph.js';
+import { checkConvOp, dequantizeTensor, Graph, Mismatch, walkBackbone, weightAndBias, type BackboneMatch, type ImportedInput, type ImportedModel } from './import-graph.js';
+import { integerNetwork } from './import-integer.js';
+import type { IntegerNetwork } from '../../model/integer.js';
 export type { ImportedSsdlite } from './import-graph.js';
-import { buildSsdlitePlan, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
+import { buildSsdlitePlan, SSD_OUTPUT_TAPS, ssdliteAnchors, type SsdliteConv, type SsdlitePlan } from '../../model/ssdlite.js';
 import { makeDivisible, type ConvPlan } from '../../model/plan.js';
 import type { ConvWeights } from '../../model/weights.js';
 import { SSDLITE_MOBILENET_V2_ANCHORS, type SsdAnchorConfig, type SsdAnchors } from '../../model/ssd/anchors.js';
@@ -172,6 +174,30 @@ function anchorsFromFile(plan: SsdlitePlan, centerSize: Float32Array): SsdAnchor
   return { count: centerSize.length / 4, centerSize, corners, layers: generated.layers, imageSize: generated.imageSize };
 }
 
+/**
+ * The integer path assembles each CONCATENATION of predictor outputs by copying a part whose
+ * parameters equal the output's, or by requantizing it as the QUANTIZE op between them does. TFLite's
+ * int8 kernel refuses inputs with other parameters than its output, and a uint8 one would rescale
+ * them in float32 itself, which the integer path does not reproduce: both are refused here.
+ */
+function checkConcatParts(g: Graph, concat: TfliteOperator, convs: readonly TfliteOperator[], source: string): void {
+  const sameQuant = (a: number, b: number): boolean => {
+    const [p, q] = [g.tensor(a).quantization, g.tensor(b).quantization];
+    return !!p && !!q && p.scale[0] === q.scale[0] && (p.zeroPoint[0] ?? 0) === (q.zeroPoint[0] ?? 0);
+  };
+  const out = concat.outputs[0]!;
+  concat.inputs.forEach((t, i) => {
+    const conv = convs[i]!.outputs[0]!;
+    if (sameQuant(t, out)) {
+      // The conv itself has the output's parameters (RESHAPE keeps them), or a QUANTIZE converts
+      // the conv's values (what the integer path requantizes from) to them.
+      const producer = g.ops.find((op) => op.outputs.includes(t));
+      if (sameQuant(conv, out) || (producer?.builtinCode === BuiltinOperator.QUANTIZE && sameQuant(producer.inputs[0]!, conv))) return;
+    }
+    throw unsupportedError(`${source}: ${g.describe(concat)}: input ${i} '${g.tensor(t).name}' is not the predictor's output at the concatenation's parameters, nor its QUANTIZE to them (the integer path requantizes predictor outputs only as QUANTIZE does)`);
+  });
+}
+
 /** Imports an SSD graph (see the file comment). */
 export function importSsdlite(g: Graph, source: string, input: ImportedInput): ImportedModel {
   const m: SsdMatcher = new SsdMatcher(g, source);
@@ -246,7 +272,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
   const widths = [1.0, 0.35, 0.5, 0.75, 1.3, 1.4, 0.25];
   for (let i = 10; i <= 400; i++) widths.push(i / 100);
   let best: Mismatch | null = null;
-  let found: { plan: SsdlitePlan; convs: Map<string, TfliteOperator>; usedOps: Set<number> } | null = null;
+  let found: { plan: SsdlitePlan; convs: Map<string, TfliteOperator>; usedOps: Set<number>; adds: BackboneMatch['adds']; blockOutputs: Map<string, number> } | null = null;
   search: for (const minDepth of [16, 8]) {
     for (const width of widths) {
       if (makeDivisible(32 * width, 8, minDepth) !== stemOut) continue;
@@ -274,7 +300,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
         if (!best || miss.matchedConvs > best.matchedConvs) best = miss;
         continue;
       }
-      found = { plan, convs, usedOps: bb.usedOps };
+      found = { plan, convs, usedOps: bb.usedOps, adds: bb.adds, blockOutputs: bb.blockOutputs };
       break search;
     }
   }
@@ -337,6 +363,17 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
 
   const weightTypes = new Set([...found.convs.values()].map((op) => g.tensor(op.inputs[1]!).type));
   const quantized = weightTypes.has('UINT8') || weightTypes.has('INT8');
+  // The integer view (import-integer.ts): every conv and shortcut ADD as stored, the two
+  // concatenations' parameters (the assembled outputs), the LOGISTIC's output.
+  let integer: IntegerNetwork | null = null;
+  if (quantized && !g.options.allowNonFinite) {
+    integer = integerNetwork(g, inputT, {
+      convs: (plan.convs as readonly ConvPlan[]).map((c) => ({ name: c.name, op: found.convs.get(c.name)! })),
+      adds: found.adds, pools: [], softmax: null, blockOutputs: found.blockOutputs, logistic: sigmoidOp,
+      others: [{ name: SSD_OUTPUT_TAPS.boxEncodings, op: boxConcat }, { name: SSD_OUTPUT_TAPS.classLogits, op: classConcat }],
+    });
+    if (integer) for (const [concat, parts] of [[boxConcat, boxes], [classConcat, classes]] as const) checkConcatParts(g, concat, parts.map((p) => p.conv), source);
+  }
   const o = plan.options;
   const ppText = options
     ? `${DETECTION_POSTPROCESS_OP} (${options.useRegularNms ? 'regular' : 'fast'} NMS, ${options.maxDetections} detections, score ≥ ${shortestF32(options.nmsScoreThreshold)}, IoU ${shortestF32(options.nmsIouThreshold)})`
@@ -349,7 +386,7 @@ export function importSsdlite(g: Graph, source: string, input: ImportedInput): I
     weights: { convs: weights, classifier: null },
     input,
     quantized,
-    integer: null,
+    integer,
     outputs: { softmax: false, argmax: false },
     summary,
     description: g.model.description,

@@ -11,8 +11,10 @@
  *                 in [−127, 127], zero point 0 (CONV_2D along axis 0 of [OC, KH, KW, IC];
  *                 DEPTHWISE_CONV_2D along axis 3 of [1, KH, KW, C])
  *   biases        int32, scale[c] = input_scale · weight_scale[c], zero point 0
- *   same-scale    ops that cannot rescale (AVERAGE_POOL_2D, RESHAPE, PAD) keep their input's
- *                 parameters; SOFTMAX's int8 output is fixed at scale 1/256, zero point −128
+ *   same-scale    ops that cannot rescale (AVERAGE_POOL_2D, RESHAPE, SQUEEZE, PAD) keep their input's
+ *                 parameters; int8 CONCATENATION needs every input at its output's parameters, so
+ *                 inputs that differ are requantized by a QUANTIZE op; SOFTMAX's and LOGISTIC's int8
+ *                 outputs are fixed at scale 1/256, zero point −128
  *
  * These are the formulas of TFLite's quantizer (tensorflow/lite/tools/optimize) restated; the
  * interpreter reads the parameters from the file, so whatever they are, an integer kernel must
@@ -24,6 +26,7 @@ import type { Backend } from '../../backend/backend.js';
 import type { MobileNetV2Plan } from '../../model/plan.js';
 import type { MobileNetV2Weights } from '../../model/weights.js';
 import { forward } from '../../model/forward.js';
+import { ssdliteForward, SSD_OUTPUT_TAPS, type SsdlitePlan } from '../../model/ssdlite.js';
 import { usageError } from '../../errors.js';
 
 /** The float range a tensor took over the calibration inputs. */
@@ -86,6 +89,9 @@ export function int8ActivationQuantization(range: TensorRange): TensorQuantizati
 /** SOFTMAX's int8 output as TFLite requires it: probabilities in steps of 1/256 from −128. */
 export const INT8_SOFTMAX_OUTPUT: TensorQuantization = { scale: [1 / 256], zeroPoint: [-128] };
 
+/** LOGISTIC's int8 output as TFLite requires it (activations.cc Prepare): [0, 1) in steps of 1/256 from −128. */
+export const INT8_LOGISTIC_OUTPUT: TensorQuantization = INT8_SOFTMAX_OUTPUT;
+
 export interface PerChannelWeights {
   readonly data: Int8Array;
   readonly quantization: TensorQuantization;
@@ -141,5 +147,23 @@ export function calibrateClassifier(backend: Backend, plan: MobileNetV2Plan, wei
   if (inputs.length === 0) throw usageError('calibration: no representative inputs (give at least one NHWC image tensor)');
   const calibrator = new RangeCalibrator();
   for (const input of inputs) calibrator.observe(forward(backend, plan, weights, input.data, input.shape, { taps: 'all' }).taps);
+  return calibrator.result();
+}
+
+/**
+ * The calibrated range of every tap of an SSDLite plan (backbone, extra layers, predictors) and of
+ * the two concatenated predictor outputs ('head.box_encodings', 'head.class_logits': the
+ * CONCATENATIONs' ranges) over representative inputs, NHWC float in [−1, 1] as the detector expects.
+ */
+export function calibrateSsdlite(backend: Backend, plan: SsdlitePlan, weights: MobileNetV2Weights, inputs: readonly Tap[]): ActivationRanges {
+  if (inputs.length === 0) throw usageError('calibration: no representative inputs (give at least one NHWC image tensor)');
+  const calibrator = new RangeCalibrator();
+  for (const input of inputs) {
+    const out = ssdliteForward(backend, plan, weights, input.data, input.shape, { taps: 'all' });
+    const taps = new Map(out.taps);
+    taps.set(SSD_OUTPUT_TAPS.boxEncodings, { data: out.boxEncodings, shape: [out.batch, out.anchors, 4] });
+    taps.set(SSD_OUTPUT_TAPS.classLogits, { data: out.classLogits, shape: [out.batch, out.anchors, out.classes] });
+    calibrator.observe(taps);
+  }
   return calibrator.result();
 }

@@ -29,6 +29,7 @@ import { q8FullyConnected, q8PwConvNhwc } from '../../../kernels/q8-fully-connec
 import { addRequantization, q8Add, type Q8AddParams } from '../../../kernels/q8-add.js';
 import { meanRequantization, q8AvgPool2dNhwc, q8MeanHwNhwc } from '../../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax, softmaxRequantization } from '../../../kernels/q8-softmax.js';
+import { logisticParams, q8Logistic } from '../../../kernels/q8-logistic.js';
 import { q8ResizeBilinearNhwc } from '../../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../../kernels/q8-concat-nhwc.js';
 import { q8PadNhwc } from '../../../kernels/q8-pad-nhwc.js';
@@ -284,6 +285,30 @@ function softmaxCase(type: Q8Type, convention: FixedPoint, seed: number): BuiltC
   };
 }
 
+/** int8 LOGISTIC of every int8 value (so an 'xnnpack-fp32' case is the whole table) under one convention. */
+function logisticCase(convention: Requantization, seed: number): BuiltCase {
+  const rnd = seededUniform(seed);
+  const sx = Math.fround(0.02 + rnd() * 0.2);
+  const zx = Math.floor(rnd() * 256) - 128;
+  const x = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+  const p = logisticParams(sx, zx, 'int8', convention);
+  const out = new Int8Array(256);
+  q8Logistic(out, x, 256, p);
+  return {
+    name: `q8-logistic-i8-${convention}`, kernel: 'q8-logistic',
+    description: `LOGISTIC of every int8 value; output scale 1/256, zero point −128 (TFLite's fixed output quantization), '${convention}'`,
+    tags: ['int8', convention],
+    params: {
+      dtype: 'int8', input: { scale: sx, zeroPoint: zx }, output: { scale: 1 / 256, zeroPoint: -128 },
+      requantization: p.kind === 'fixed-point'
+        ? { convention, inputMultiplier: p.inputMultiplier, inputLeftShift: p.inputLeftShift, inputRangeRadius: p.inputRangeRadius }
+        : { convention, formula: 'float32 table (see README: q8-logistic)' },
+    },
+    inputs: { x: tensor(x, [256], '[LENGTH]') },
+    expected: { data: out, shape: [256], layout: '[LENGTH]' }, bound: null, ulp: 0, derivation: EXACT,
+  };
+}
+
 function resizeCase(type: Q8Type, mode: ResizeCoordinateMode, convention: FixedPoint | 'none', seed: number): BuiltCase {
   const rnd = seededUniform(seed);
   const [inH, inW, c, outH, outW] = [4, 5, 3, 9, 11];
@@ -442,6 +467,7 @@ export function buildQ8Cases(): BuiltCase[] {
       cases.push(softmaxCase(type, convention, seed++));
       cases.push(requantizeCase(type, type === 'uint8' ? 'int8' : 'uint8', convention, seed++));
     }
+    if (type === 'int8') for (const convention of REQUANTIZATIONS) cases.push(logisticCase(convention, seed++));
     cases.push(avgPoolCase(type, seed++));
     cases.push(concatCase(type, seed++));
     cases.push(padCase(type, seed++));
@@ -540,6 +566,16 @@ Integer cases (kernels q8-*)
     kernels/internal/reference/softmax.h) with the input_multiplier, input_left_shift and
     diff_min given (PreprocessSoftmaxScaling(β, input.scale, 5 integer bits) and
     −CalculateInputRadius(5, input_left_shift)); the input rescaling uses the case's convention.
+  q8-logistic (LOGISTIC, int8)   output scale 1/256, zero point −128
+    'tflite-reference' / 'single-rounding': TFLite's reference_integer_ops::Logistic: d = x −
+      input.zeroPoint; d ≤ −inputRangeRadius → −128, d ≥ inputRangeRadius → 127; else a =
+      MultiplyByQuantizedMultiplier(d, inputMultiplier, inputLeftShift) (the case's rounding) is
+      Q4.27, σ = gemmlowp::logistic(a) in Q0.31, out = clamp(RoundingDivideByPOT(σ, 23) − 128).
+      (inputMultiplier, inputLeftShift) = frexp(f32(input.scale) · 2²⁷) with the mantissa in Q0.31
+      (rounded half away), inputRangeRadius = floor(15 · 2²⁷ / 2^inputLeftShift).
+    'xnnpack-fp32' (what the TFLite interpreter here computes): a table over every input q, in
+      float32: v = f32(input.scale · (q − input.zeroPoint)), σ = f32(1 / f32(1 + f32(exp(−v)))),
+      out = clamp(rint(σ · 256) − 128) (round half to even).
   q8-resize-bilinear (RESIZE_BILINEAR)   same quantization in and out
     uint8 (arithmetic 'float32', TFLite ResizeBilinear<uint8_t>): per axis scale = f32(in / out)
       (align-corners: f32((in − 1) / (out − 1))), s = f32(d · scale) (half-pixel:

@@ -11,7 +11,7 @@ export const VECTORS_FORMAT_VERSIONS_READ: readonly number[] = [1, 2];
 
 /** The integer kernels (catalogue-q8.ts): graded exactly, their quantization in `params`. */
 export const Q8_VECTOR_KERNELS = [
-  'q8-conv2d', 'q8-depthwise', 'q8-pointwise', 'q8-fully-connected', 'q8-add', 'q8-avgpool', 'q8-mean', 'q8-softmax',
+  'q8-conv2d', 'q8-depthwise', 'q8-pointwise', 'q8-fully-connected', 'q8-add', 'q8-avgpool', 'q8-mean', 'q8-softmax', 'q8-logistic',
   'q8-resize-bilinear', 'q8-concat', 'q8-pad', 'q8-quantize', 'q8-dequantize', 'q8-requantize', 'q8-argmax',
 ] as const;
 export type Q8VectorKernel = (typeof Q8_VECTOR_KERNELS)[number];

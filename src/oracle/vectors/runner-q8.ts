@@ -14,6 +14,7 @@ import { q8FullyConnected, q8PwConvNhwc } from '../../../kernels/q8-fully-connec
 import { q8Add } from '../../../kernels/q8-add.js';
 import { q8AvgPool2dNhwc, q8MeanHwNhwc } from '../../../kernels/q8-avgpool-nhwc.js';
 import { q8Softmax } from '../../../kernels/q8-softmax.js';
+import { logisticParams, q8Logistic, type Q8LogisticParams } from '../../../kernels/q8-logistic.js';
 import { q8ResizeBilinearNhwc } from '../../../kernels/q8-resize-bilinear-nhwc.js';
 import { q8ConcatChannelsNhwc } from '../../../kernels/q8-concat-nhwc.js';
 import { q8PadNhwc } from '../../../kernels/q8-pad-nhwc.js';
@@ -117,6 +118,16 @@ export function runQ8VectorCase(dir: string, c: VectorCase): VectorData {
       const out = emptyLike(type, n);
       const [rows, cols] = c.inputs.x!.shape as [number, number];
       q8Softmax(out, q8('x'), { rows, cols }, { rounding: r.convention, inputMultiplier: r.inputMultiplier, inputLeftShift: r.inputLeftShift, diffMin: r.diffMin });
+      return out;
+    }
+    case 'q8-logistic': {
+      const r = p.requantization as { convention: Requantization; inputMultiplier?: number; inputLeftShift?: number; inputRangeRadius?: number };
+      const input = p.input as QP;
+      const out = emptyLike(type, n);
+      const params: Q8LogisticParams = r.convention === 'xnnpack-fp32'
+        ? logisticParams(input.scale, input.zeroPoint, type, 'xnnpack-fp32')
+        : { kind: 'fixed-point', rounding: r.convention, inputZeroPoint: input.zeroPoint, inputMultiplier: r.inputMultiplier!, inputLeftShift: r.inputLeftShift!, inputRangeRadius: r.inputRangeRadius! };
+      q8Logistic(out, q8('x'), n, params);
       return out;
     }
     case 'q8-resize-bilinear': {
