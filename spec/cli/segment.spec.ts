@@ -9,6 +9,8 @@ import { decodeImage } from '../../src/io/image/decode.js';
 import { legendLayout } from '../../src/io/image/draw.js';
 import { vocColormap } from '../../src/model/segmentation.js';
 import { HAVE_SHARED, sharedPath } from '../helpers/shared.js';
+import { loadTfliteInterpreter } from '../helpers/tflite-oracle.js';
+import { load } from '../../src/api.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnv2-seg-'));
 
@@ -62,6 +64,44 @@ describe.skipIf(!HAVE_SHARED)('segment', () => {
       if (o.data[k] !== p.data[k] || o.data[k + 1] !== p.data[k + 1] || o.data[k + 2] !== p.data[k + 2]) { same = false; break; }
     }
     expect(same).toBe(true); // the legend changes nothing outside its panel
+  });
+
+  it('the quantized DeepLab runs in integer arithmetic by default (recorded in the header and --json): its class ids = the interpreter\'s ARG_MAX; --arithmetic float and --requantization switch it', async () => {
+    const quant = sharedPath('models', 'deeplabv3_mnv2_pascal_quant.tflite');
+    const image = sharedPath('images', 'bird_segmentation.bmp'); // 513×513: the model's own grid, no padding
+    const mask = join(dir, 'mask-int.png');
+    const r = await cli('segment', image, '--model', quant, '--mask', mask, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).arithmetic).toEqual({ kind: 'integer', requantization: 'tflite-wasm' });
+    // The file ends in ARG_MAX over its uint8 logits: the interpreter's class per pixel.
+    const m = await load({ model: quant, backend: 'scalar', allowDownload: false });
+    const pixels = (await m.prepare(image)).quantized!;
+    m.dispose();
+    const interpreter = await loadTfliteInterpreter(new Uint8Array(readFileSync(quant)));
+    const [theirs] = interpreter.run([pixels]);
+    interpreter.dispose();
+    const ids = decodeImage(new Uint8Array(readFileSync(mask)), mask);
+    expect([ids.width, ids.height]).toEqual([513, 513]);
+    let differ = 0;
+    for (let i = 0; i < 513 * 513; i++) if (ids.data[3 * i] !== Number(theirs![i])) differ++;
+    expect(differ).toBe(0);
+
+    const text = await cli('segment', image, '--model', quant);
+    expect(text.out.split('\n')[0]).toContain('(deeplabv3_mnv2_pascal_quant, integer tflite-wasm)');
+    const float = await cli('segment', image, '--model', quant, '--arithmetic', 'float', '--json');
+    expect(JSON.parse(float.out).arithmetic).toEqual({ kind: 'float', requantization: null });
+    expect(JSON.parse(float.out).classes).not.toEqual(JSON.parse(r.out).classes); // the two arithmetics differ on this image
+    const reference = await cli('segment', image, '--model', quant, '--requantization', 'tflite-reference', '--json');
+    expect(JSON.parse(reference.out).arithmetic).toEqual({ kind: 'integer', requantization: 'tflite-reference' });
+    for (const [args, pattern] of [
+      [['--model', quant, '--arithmetic', 'fixed'], /--arithmetic must be one of integer, float/],
+      [['--model', model(), '--arithmetic', 'integer'], /arithmetic 'integer' is not available: it has float weights/],
+    ] as const) {
+      const bad = await cli('segment', image, ...args);
+      expect(bad.code).not.toBe(0);
+      expect(bad.err.trim().split('\n')).toHaveLength(1);
+      expect(bad.err).toMatch(pattern);
+    }
   });
 
   it('a classifier given to segment, a non-image and a missing file are one-line errors', async () => {

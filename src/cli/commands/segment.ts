@@ -5,6 +5,7 @@ import { choiceOption, numberOption, parse } from '../args.js';
 import { threadsOption } from '../options.js';
 import { BATCH_OPTIONS, BATCH_USAGE, imageOutputs, planBatch, runBatch } from '../batch.js';
 import { load } from '../../api.js';
+import { ARITHMETICS, DEFAULT_REQUANTIZATION, REQUANTIZATION_PROFILE_NAMES } from '../../app/arithmetic.js';
 import { BACKEND_KINDS } from '../../backend/create.js';
 import { DEFAULT_SEGMENTER, modelsDir } from '../../io/registry.js';
 import { encodePng } from '../../io/image/decode.js';
@@ -12,6 +13,7 @@ import { renderClassMap, renderOverlay } from '../../io/image/render-segmentatio
 
 const USAGE = `usage: mobilenetv2 segment IMAGE... [--model NAME|PATH] [--out overlay.png] [--mask mask.png] [--json]
                          [--alpha 0.5] [--no-legend] [--interpolation bilinear|nearest] [--backend B] [--threads N]
+                         [--arithmetic integer|float] [--requantization P]
 
 Semantic segmentation with a Mobile DeepLabv3 TFLite model (PASCAL VOC, 21 classes, 0 = background).
 The image is resized so its longer side fits the model and padded, as DeepLab does; the class map
@@ -28,9 +30,13 @@ comes back at the ORIGINAL image's size (padding removed, scores resized, then a
   --interpolation I  bilinear (default: resize scores, then argmax) or nearest (DeepLab's export_model.py)
   --backend B        auto (default: WASM SIMD if available, else ts-fast), scalar (the reference), ts-fast, wasm-simd
   --threads N        worker threads for wasm-simd (default 1)
+  --arithmetic A     integer (default for uint8/int8 quantized files: every layer in 8-bit integer
+                     arithmetic, bit for bit as the TFLite interpreter; the class map from the
+                     exactly dequantized logits) or float (dequantized weights)
+  --requantization P integer path's rounding profile: ${REQUANTIZATION_PROFILE_NAMES.join(', ')} (default ${DEFAULT_REQUANTIZATION})
   --all-classes      also list classes under 0.01 % of the pixels (hidden from the text output; --json has all)
-  --json             print { image, model, width, height, classes: [{ id, name, pixels, fraction }], policy,
-                     preprocessing } (an array of them for several images)
+  --json             print { image, model, arithmetic, width, height, classes: [{ id, name, pixels, fraction }],
+                     policy, preprocessing } (an array of them for several images)
 
 ${BATCH_USAGE}`;
 
@@ -41,7 +47,8 @@ export const segmentCommand: Command = {
     const { values, positionals } = parse('segment', argv, {
       model: { type: 'string' }, out: { type: 'string' }, mask: { type: 'string' }, json: { type: 'boolean' },
       alpha: { type: 'string' }, interpolation: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
-      'all-classes': { type: 'boolean' }, 'no-legend': { type: 'boolean' }, ...BATCH_OPTIONS,
+      'all-classes': { type: 'boolean' }, 'no-legend': { type: 'boolean' },
+      arithmetic: { type: 'string' }, requantization: { type: 'string' }, ...BATCH_OPTIONS,
     }, true);
     const alpha = numberOption('segment', 'alpha', values.alpha, (v) => v >= 0 && v <= 1, 'a number in [0, 1]') ?? 0.5;
     const interpolation = choiceOption('segment', 'interpolation', values.interpolation, ['bilinear', 'nearest'] as const) ?? 'bilinear';
@@ -50,7 +57,11 @@ export const segmentCommand: Command = {
     const batch = planBatch('segment', positionals, values);
     const outFor = imageOutputs('segment', 'out', values.out, batch.images);
     const maskFor = imageOutputs('segment', 'mask', values.mask, batch.images);
-    const model = await load({ model: (values.model as string | undefined) ?? DEFAULT_SEGMENTER, backend, threads, log: (m) => io.err(m) });
+    const model = await load({
+      model: (values.model as string | undefined) ?? DEFAULT_SEGMENTER, backend, threads, log: (m) => io.err(m),
+      arithmetic: choiceOption('segment', 'arithmetic', values.arithmetic, ARITHMETICS),
+      requantization: choiceOption('segment', 'requantization', values.requantization, REQUANTIZATION_PROFILE_NAMES),
+    });
     try {
       return await runBatch({
         command: 'segment', io, settings: batch, json: values.json === true, singleObject: true,
@@ -65,11 +76,11 @@ export const segmentCommand: Command = {
           return { r, classes, out, mask };
         },
         toJson: (_image, { r, classes, out, mask }) => ({
-          model: model.name, width: r.classMap.width, height: r.classMap.height, classes, policy: r.policy, preprocessing: r.preprocessing,
+          model: model.name, arithmetic: r.arithmetic, width: r.classMap.width, height: r.classMap.height, classes, policy: r.policy, preprocessing: r.preprocessing,
           ...(out ? { overlay: out } : {}), ...(mask ? { mask } : {}),
         }),
         print: (image, { r, classes, out, mask }) => {
-          io.out(`${image}  ${r.classMap.width}x${r.classMap.height}  (${model.name})`);
+          io.out(`${image}  ${r.classMap.width}x${r.classMap.height}  (${model.name}${r.arithmetic.kind === 'integer' ? `, integer ${r.arithmetic.requantization}` : ''})`);
           // Classes under 0.01 % of the pixels are a few stray pixels: hidden from the text unless asked.
           const shown = values['all-classes'] ? classes : classes.filter((c) => c.fraction >= 1e-4);
           for (const c of shown) io.out(`  ${(c.fraction * 100).toFixed(2).padStart(6)}%  ${String(c.id).padStart(2)}  ${c.name}`);
