@@ -15,6 +15,8 @@ import {
   defaultDetectionPostProcessOptions, encodeDetectionPostProcessOptions, exportClassifierTflite, exportDeeplabTflite,
   exportSsdliteTflite, randomClassifierWeights, randomDeeplabWeights, randomSsdliteWeights, seededUniform,
 } from '../../src/io/tflite/export.js';
+import { calibrateClassifier, calibrateSsdlite } from '../../src/io/tflite/ptq.js';
+import { createScalarBackend } from '../../src/backend/scalar.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { encodePng } from '../../src/io/image/decode.js';
@@ -68,12 +70,26 @@ function generated(): Record<Parser, Base[]> {
   const deeplabPlan = buildDeeplabPlan({ width: 0.35, resolution: 65, classes: 3, depth: 32 });
   const ssdPlan = buildSsdlitePlan({ resolution: 96, width: 0.35, classes: 4 });
   const pp = defaultDetectionPostProcessOptions(4);
+  // Full-integer int8 files (per-channel weights, int32 biases, activation quantization calibrated
+  // on two noise inputs): the importer's quantization checks and integer views get mutated too.
+  const calibration = (size: number, seed: number) => [0, 1].map((k) => ({ data: noise(size * size * 3, seed + k), shape: [1, size, size, 3] }));
+  const ssdWeights = randomSsdliteWeights(ssdPlan, 5);
+  const classifierWeights = randomClassifierWeights(classifierPlan, 6);
+  const scalar = createScalarBackend();
   return {
     tflite: [
       { id: 'gen:classifier-0.35-64', bytes: exportClassifierTflite(classifierPlan, randomClassifierWeights(classifierPlan, 1)) },
       { id: 'gen:deeplab-0.35-65', bytes: exportDeeplabTflite(deeplabPlan, randomDeeplabWeights(deeplabPlan, 2)) },
       { id: 'gen:ssdlite-0.35-96-postprocess', bytes: exportSsdliteTflite(ssdPlan, randomSsdliteWeights(ssdPlan, 3), { postprocess: pp }) },
       { id: 'gen:ssdlite-0.35-96-raw', bytes: exportSsdliteTflite(ssdPlan, randomSsdliteWeights(ssdPlan, 4), { postprocess: null }) },
+      {
+        id: 'gen:classifier-0.35-64-int8',
+        bytes: exportClassifierTflite(classifierPlan, classifierWeights, { int8: { ranges: calibrateClassifier(scalar, classifierPlan, classifierWeights, calibration(64, 13)) } }),
+      },
+      {
+        id: 'gen:ssdlite-0.35-96-int8',
+        bytes: exportSsdliteTflite(ssdPlan, ssdWeights, { postprocess: pp, int8: { ranges: calibrateSsdlite(scalar, ssdPlan, ssdWeights, calibration(96, 15)) } }),
+      },
     ],
     flexbuffer: [
       { id: 'gen:postprocess-options', bytes: encodeDetectionPostProcessOptions(pp) },
