@@ -5,10 +5,13 @@
  * shared machine). Before timing, each of our runs is checked against the interpreter's output
  * byte for byte (a differing row reads WRONG).
  *
- *   node dist/bench/integer.js [--reps N] [--rounds R] [--models classifier,deeplab,int8-ptq] [--ops]
+ *   node dist/bench/integer.js [--reps N] [--rounds R] [--models classifier,deeplab,int8-ptq,ssd-int8] [--ops]
  *
  * 'int8-ptq' is an int8 per-channel classifier made by our exporter from the uint8 classifier's
- * weights (see writeInt8Classifier), written to the temp directory for the run.
+ * weights (see writeInt8Classifier); 'ssd-int8' an int8 SSDLite 1.0/300 (COCO layout, 91 slots,
+ * seeded random weights: no trained SSD weights here) ending at its raw outputs, box encodings and
+ * LOGISTIC scores (see writeInt8Ssdlite; the post-process op is not timed). Both are written to the
+ * temp directory for the run.
  *
  * --rounds R runs the whole sequence of processes R times and pools their samples (on a shared
  * machine the load drifts; interleaving the runtimes spreads it over all of them). --ops adds, for
@@ -26,18 +29,21 @@ import { fileURLToPath } from 'node:url';
 import { load } from '../src/api.js';
 import { loadTfliteInterpreter } from '../spec/helpers/tflite-oracle.js';
 import { createBackend } from '../src/backend/create.js';
-import { exportClassifierTflite } from '../src/io/tflite/export.js';
-import { calibrateClassifier } from '../src/io/tflite/ptq.js';
+import { defaultDetectionPostProcessOptions, exportClassifierTflite, exportSsdliteTflite, randomSsdliteWeights } from '../src/io/tflite/export.js';
+import { calibrateClassifier, calibrateSsdlite } from '../src/io/tflite/ptq.js';
+import { buildSsdlitePlan } from '../src/model/ssdlite.js';
 import { importTflite } from '../src/io/tflite/import.js';
 import { sharedPhotoCalibration, UINT8_CLASSIFIER } from '../spec/helpers/int8-calibration.js';
 
 const MODELS = {
-  classifier: { file: UINT8_CLASSIFIER, image: 'cat.bmp' },
-  deeplab: { file: 'deeplabv3_mnv2_pascal_quant.tflite', image: 'bird_segmentation.bmp' },
+  classifier: { file: UINT8_CLASSIFIER, image: 'cat.bmp', outputs: ['probabilities'] },
+  deeplab: { file: 'deeplabv3_mnv2_pascal_quant.tflite', image: 'bird_segmentation.bmp', outputs: ['class_map'] },
   // int8 per-channel: the classifier's ImageNet weights re-quantized by our exporter (written by the parent run).
-  'int8-ptq': { file: null, image: 'cat.bmp' },
+  'int8-ptq': { file: null, image: 'cat.bmp', outputs: ['probabilities'] },
+  // int8 SSDLite from our exporter (written by the parent run); the interpreter's outputs in the file's order.
+  'ssd-int8': { file: null, image: 'street_dog_bicycle_truck.jpg', outputs: ['box_encodings', 'scores'] },
 } as const;
-const INT8_FILE_ENV = 'MOBILENETV2_BENCH_INT8_FILE';
+const GENERATED_FILE_ENV: Record<string, string> = { 'int8-ptq': 'MOBILENETV2_BENCH_INT8_FILE', 'ssd-int8': 'MOBILENETV2_BENCH_SSD_INT8_FILE' };
 type ModelName = keyof typeof MODELS;
 const RUNTIMES = ['tflite', 'ours-wasm-1T', 'ours-wasm-2T'] as const;
 type Runtime = (typeof RUNTIMES)[number];
@@ -87,18 +93,28 @@ function opKindTimes(q8: Record<string, unknown>, call: () => void, reps: number
 }
 
 async function one(model: ModelName, runtime: Runtime, reps: number): Promise<Row> {
-  const { file, image } = MODELS[model];
-  const path = file === null ? process.env[INT8_FILE_ENV]! : resolve(sharedDir, 'models', file);
+  const { file, image, outputs } = MODELS[model];
+  const path = file === null ? process.env[GENERATED_FILE_ENV[model]!]! : resolve(sharedDir, 'models', file);
   const m = await load({ model: path, backend: 'wasm-simd', threads: runtime === 'ours-wasm-2T' ? 2 : 1, arithmetic: 'integer', allowDownload: false });
   const pixels = (await m.prepare(resolve(sharedDir, 'images', image))).quantized!;
   const interpreter = await loadTfliteInterpreter(new Uint8Array(readFileSync(path)), { variant: 'tflite_web_api_cc_simd' });
-  const reference = interpreter.run([pixels])[0]!;
-  let call: () => ArrayLike<number | bigint>;
-  if (runtime === 'tflite') call = () => interpreter.run([pixels])[0]!;
-  else call = () => { const r = m.runTensor(pixels, [1, ...m.imported.input.shape.slice(1)]); return r.outputs[r.outputs.length - 1]!.data; };
+  const reference = interpreter.run([pixels]);
+  // Ours: the outputs the file has, in its order (the classifier's logits and DeepLab's upsampled logits are inside).
+  let call: () => readonly ArrayLike<number | bigint>[];
+  if (runtime === 'tflite') call = () => interpreter.run([pixels]);
+  else {
+    call = () => {
+      const r = m.runTensor(pixels, [1, ...m.imported.input.shape.slice(1)]);
+      return outputs.map((name) => r.outputs.find((o) => o.name === name)?.data ?? new Uint8Array(0));
+    };
+  }
   const first = call();
   let identical = first.length === reference.length;
-  for (let i = 0; identical && i < first.length; i++) identical = BigInt(first[i]!) === BigInt(reference[i]!);
+  for (let o = 0; identical && o < first.length; o++) {
+    const [ours, theirs] = [first[o]!, reference[o]!];
+    identical = ours.length === theirs.length;
+    for (let i = 0; identical && i < ours.length; i++) identical = BigInt(ours[i]!) === BigInt(theirs[i]!);
+  }
   for (let i = 0; i < 2; i++) call();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) { const t0 = performance.now(); call(); times.push(performance.now() - t0); }
@@ -123,6 +139,23 @@ async function writeInt8Classifier(): Promise<string> {
   return path;
 }
 
+/**
+ * The int8 SSDLite of the 'ssd-int8' rows: 1.0/300, 91 slots, seeded random weights, calibrated on
+ * the shared photos but cat.bmp prepared as the detector's inputs, exported without the post-process
+ * op — as spec/io/tflite/export-ssd-int8.spec.ts checks its COCO-layout file against the interpreter.
+ */
+async function writeInt8Ssdlite(): Promise<string> {
+  const plan = buildSsdlitePlan({ width: 1, resolution: 300, classes: 91 });
+  const weights = randomSsdliteWeights(plan, 2026);
+  const floatPath = join(tmpdir(), `mobilenetv2-bench-ssd-float-${process.pid}.tflite`);
+  writeFileSync(floatPath, exportSsdliteTflite(plan, weights, { postprocess: defaultDetectionPostProcessOptions(91) }));
+  const inputs = await sharedPhotoCalibration(sharedDir, floatPath);
+  const ranges = calibrateSsdlite(await createBackend('ts-fast'), plan, weights, inputs);
+  const path = join(tmpdir(), `mobilenetv2-bench-ssd-int8-${process.pid}.tflite`);
+  writeFileSync(path, exportSsdliteTflite(plan, weights, { postprocess: null, int8: { ranges, calibrationRuns: inputs.length } }));
+  return path;
+}
+
 async function mainBench(): Promise<void> {
   if (process.argv.includes('--one')) {
     const [model, runtime, reps] = [arg('--one') as ModelName, arg('--runtime') as Runtime, Number(arg('--reps') ?? 10)];
@@ -133,7 +166,8 @@ async function mainBench(): Promise<void> {
   const rounds = Math.max(1, Number(arg('--rounds') ?? 1));
   const models = (arg('--models')?.split(',') ?? Object.keys(MODELS)) as ModelName[];
   for (const m of models) if (!(m in MODELS)) throw new Error(`unknown model '${m}'; expected ${Object.keys(MODELS).join(', ')}`);
-  if (models.includes('int8-ptq')) process.env[INT8_FILE_ENV] = await writeInt8Classifier();
+  if (models.includes('int8-ptq')) process.env[GENERATED_FILE_ENV['int8-ptq']!] = await writeInt8Classifier();
+  if (models.includes('ssd-int8')) process.env[GENERATED_FILE_ENV['ssd-int8']!] = await writeInt8Ssdlite();
   const extra = process.argv.includes('--ops') ? ['--ops'] : [];
   const rows: Row[] = [];
   for (let round = 0; round < rounds; round++) {
