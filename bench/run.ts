@@ -11,6 +11,9 @@
  *     and for the classifiers ONNX Runtime Web (1, 2 threads) and onnxruntime-node (1, 2 threads)
  *     on an ONNX export — each configuration in its own process (bench/net-runner.ts), `--rounds N`
  *     times in alternating order; every runtime's outputs are checked against our oracle;
+ *  2b. quantized files: the integer path on the shared uint8 classifier and DeepLab, and on int8
+ *     files our exporter writes (classifier, SSDLite), beside the TFLite interpreter on the same
+ *     file, one process per runtime (bench/integer.ts, its table copied here; --no-integer skips);
  *  3. in the browser (bench/browser/): classifier 1.0/224 in Debian's Chromium, ours wasm-simd 1T/2T
  *     vs TF.js WASM and ONNX Runtime Web in the same page on the same weights, one page per peer
  *     thread count (1, 2); skipped with a line in the report when /usr/bin/chromium is absent;
@@ -20,7 +23,7 @@
  * run), --rounds N (default 1), --time MS (timed budget per network configuration, default 3000),
  * --models a,b (only the MODEL_CONFIGS whose name contains one of these, e.g. --models DeepLab,SSD),
  * --runtimes a,b (only these runtimes, e.g. --runtimes wasm-simd,tflite), --no-browser (no in-browser
- * row), --browser-only (only the in-browser row).
+ * row), --browser-only (only the in-browser row), --no-integer (no quantized-file rows).
  * Benches never gate anything: targets are reported, not asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -154,6 +157,20 @@ async function main(): Promise<void> {
     }
   }
 
+  // Quantized files on the integer path (bench/integer.ts in its own process; it spawns one per runtime).
+  let integerSection: string | null = null;
+  if (!flag('--kernels-only') && !flag('--browser-only') && !flag('--no-integer')) {
+    const all = ['classifier', 'deeplab', 'int8-ptq', 'ssd-int8'];
+    const models = onlyModels ? all.filter((m) => onlyModels.some((n) => m.includes(n.toLowerCase()) || n.toLowerCase().includes(m))) : all;
+    if (models.length > 0) {
+      log(`quantized files on the integer path: ${models.join(', ')}`);
+      const r = spawnSync(process.execPath, [fileURLToPath(new URL('./integer.js', import.meta.url)), '--models', models.join(','), '--reps', String(quick ? 5 : 20), '--rounds', String(rounds)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const table = (r.stdout ?? '').trim();
+      if (r.status === 0 && table.startsWith('|')) integerSection = table;
+      else notes.push(`quantized files (bench/integer.ts): skipped: ${(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`}`);
+    }
+  }
+
   let browser: BrowserBench | null = null;
   const browserLoad = { start: machineInfo().loadavg, end: [] as readonly number[] };
   if (!flag('--kernels-only') && !flag('--network-only') && !flag('--no-browser') && (!onlyModels || onlyModels.some((n) => BROWSER_MODEL.includes(n)))) {
@@ -186,6 +203,11 @@ async function main(): Promise<void> {
       }
       md.push('');
     }
+  }
+  if (integerSection !== null) {
+    md.push('## Quantized files: our integer path vs the TFLite interpreter (batch 1)', '');
+    md.push('Same .tflite file and input for both, one process per runtime; each of our runs is first checked against the interpreter\'s outputs byte for byte (identical / WRONG). classifier, deeplab: the shared uint8 files; int8-ptq: the classifier re-quantized per channel by our exporter; ssd-int8: an int8 SSDLite 1.0/300 from our exporter (random weights, raw outputs). Target: ours 1 thread ≤ 0.8× the interpreter on the uint8 classifier.', '');
+    md.push(integerSection, '');
   }
   if (browser !== null) md.push('## In the browser (batch 1)', '', ...browserSection(browser, browserLoad));
   if (kernelRows.length > 0) {
