@@ -246,52 +246,18 @@ export class Q8WasmBackend implements Q8Backend {
     return this.arena!;
   }
 
-  private heap(): Uint8Array {
-    return this.a.u8();
-  }
-
-  /** Starts a call: its scratch goes above the weights and any open scope, once it needs some. */
-  private beginScratch(): void {
-    this.a.beginCall();
-  }
-
-  /** Per-call scratch of `bytes` bytes (contents undefined), above the weights and any open scope. */
-  private alloc(bytes: number): number {
-    return this.a.alloc(bytes);
-  }
-
-  /** Offset of `x` in wasm memory: in place for a scratch() view, else copied into per-call scratch. */
-  private input(x: Q8Array): number {
-    return this.a.input(x);
-  }
-
-  /** Where a kernel should write `out`: in place for a scratch() view, else per-call scratch copied out afterwards. */
-  private target(out: Q8Array): number {
-    return this.a.target(out);
-  }
-
-  /** Copies the result at `offset` into `out`, unless the kernel already wrote into it. */
-  private output(out: Q8Array, offset: number): void {
-    this.a.output(out, offset);
-  }
-
   /** A descriptor of i32 words in scratch. */
   private descriptor(words: readonly number[]): number {
-    const offset = this.alloc(4 * words.length);
+    const offset = this.a.alloc(4 * words.length);
     this.a.i32().set(words, offset >> 2);
     return offset;
-  }
-
-  /** Offset of `bytes` (packed once by `pack`) in the weight region, or per-call scratch this time (see WasmArena.place). */
-  private place(pack: () => Uint8Array): { offset: number; cached: boolean } {
-    return this.a.place(pack());
   }
 
   /** Offset of the packed weights for `w` (packed and copied in on first use; cached by identity). */
   private weights(w: Q8Array, bias: Int32Array | null, key: string, pack: () => Uint8Array): number {
     const hit = this.cache.get(w);
     if (hit !== undefined && hit.key === key && hit.bias === bias && hit.epoch === this.a.epoch) return hit.offset;
-    const { offset, cached } = this.place(pack);
+    const { offset, cached } = this.a.place(pack());
     if (cached) this.cache.set(w, { key, bias, offset, epoch: this.a.epoch });
     return offset;
   }
@@ -305,7 +271,7 @@ export class Q8WasmBackend implements Q8Backend {
     let placed: RqPlaced | null = null;
     let cached = true;
     if (block !== null) {
-      const p = this.place(() => block.bytes);
+      const p = this.a.place(block.bytes);
       placed = { offset: p.offset, mode: block.mode, uniform: block.uniform };
       cached = p.cached;
     }
@@ -361,7 +327,7 @@ export class Q8WasmBackend implements Q8Backend {
     checkLength(w, { OC: outC, KH: g.kH, KW: g.kW, IC: inC }, 'q8-conv2d: w');
     checkQ8ConvParams('q8-conv2d', { out, x, w }, bias, outC, q);
     const cp = 8 * Math.ceil(outC / 8);
-    this.beginScratch();
+    this.a.beginCall();
     const rq = this.requant(q.requantizer, q.requantizer.rounding, outC, cp);
     if (rq === null) {
       q8Conv2dNhwc(out, x, w, bias, dims, g, q);
@@ -372,12 +338,12 @@ export class Q8WasmBackend implements Q8Backend {
     const kp = k + (k & 1);
     const zw = q.filterZeroPoint;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${k}`, () => packGemm(w, bias, zw, outC, k, kp));
-    const xp = this.input(x);
+    const xp = this.a.input(x);
     const pixels = n * g.outH * g.outW;
     // im2col rows in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts).
     const groups = Math.ceil(pixels / 4);
-    const rows = this.alloc(8 * groups * kp);
-    const plain = this.alloc(2 * pixels * kp);
+    const rows = this.a.alloc(8 * groups * kp);
+    const plain = this.a.alloc(2 * pixels * kp);
     const im2col = this.descriptor([
       rows, xp, g.inH, g.inW, inC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW,
       g.pad.top, g.pad.left, g.outH, g.outW, kp, q.inputZeroPoint, signed, plain, pixels,
@@ -391,7 +357,7 @@ export class Q8WasmBackend implements Q8Backend {
     checkMatmulArgs('q8-pwconv', out, x, w, bias, { name: 'P', count: pixels }, inC, outC, null);
     checkQ8ConvParams('q8-pwconv', { out, x, w }, bias, outC, q);
     const cp = 8 * Math.ceil(outC / 8);
-    this.beginScratch();
+    this.a.beginCall();
     const rq = this.requant(q.requantizer, q.requantizer.rounding, outC, cp);
     if (rq === null) {
       q8PwConvNhwc(out, x, w, bias, dims, q);
@@ -401,10 +367,10 @@ export class Q8WasmBackend implements Q8Backend {
     const kp = inC + (inC & 1);
     const zw = q.filterZeroPoint;
     const wp = this.weights(w, bias, `gemm:${zw}:${outC}x${inC}`, () => packGemm(w, bias, zw, outC, inC, kp));
-    const xp = this.input(x);
+    const xp = this.a.input(x);
     // Room for int16 x − zx in the 4-pixel interleaved layout the gemm reads (kernels/wasm/q8-layout.ts),
     // which the gemm fills block by block from x itself.
-    const rows = this.alloc(8 * Math.ceil(pixels / 4) * kp);
+    const rows = this.a.alloc(8 * Math.ceil(pixels / 4) * kp);
     this.gemm(out, rows, wp, rq, pixels, kp, outC, q, signed, { src: xp, inC }, 'q8 pointwiseConv');
   }
 
@@ -416,14 +382,14 @@ export class Q8WasmBackend implements Q8Backend {
     out: Q8Array, rows: number, wp: number, rq: RqPlaced, pixels: number, kp: number, outC: number, q: Q8ConvParams, signed: number,
     staging: { src: number; inC: number } | { im2col: number }, what: string,
   ): void {
-    const yp = this.target(out);
+    const yp = this.a.target(out);
     const { zeroPoint, min, max } = q.output;
     // Split pixels in multiples of the 4-pixel tile.
     this.run('q8_gemm_4x8', pixels, 4, this.descriptor([
       yp, rows, wp, rq.offset, kp, outC, rq.mode, rq.uniform, zeroPoint, min, max, signed,
       'src' in staging ? staging.src : 0, 'src' in staging ? staging.inC : 0, q.inputZeroPoint, pixels, 'im2col' in staging ? staging.im2col : 0,
     ]), what);
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   depthwiseConv2d(out: Q8Array, x: Q8Array, w: Q8Array, bias: Int32Array | null, dims: DepthwiseDims, g: Conv2dGeometry, q: Q8ConvParams): void {
@@ -435,7 +401,7 @@ export class Q8WasmBackend implements Q8Backend {
     // As the scalar kernel: TFLite's single-rounding build still rounds a uint8 depthwise conv twice.
     const rounding: Requantization = q.requantizer.rounding === 'single-rounding' && type === 'uint8' ? 'tflite-reference' : q.requantizer.rounding;
     const cp = 8 * Math.ceil(channels / 8);
-    this.beginScratch();
+    this.a.beginCall();
     const rq = this.requant(q.requantizer, rounding, channels, cp);
     if (rq === null) {
       q8DwConv2dNhwc(out, x, w, bias, dims, g, q);
@@ -445,18 +411,18 @@ export class Q8WasmBackend implements Q8Backend {
     const zw = q.filterZeroPoint;
     const zx = q.inputZeroPoint;
     const wp = this.weights(w, bias, `dw:${zw}:${zx}:${g.kH}x${g.kW}x${channels}`, () => packDepthwise(w, bias, zw, zx, channels, g.kH, g.kW, cp));
-    const xp = this.input(x);
+    const xp = this.a.input(x);
     // What a tap in the padding reads: zx (kernel rows in the padding read it at any column).
     const zrBytes = g.inW * channels + cp;
-    const zr = this.alloc(zrBytes);
-    this.heap().fill(zx & 255, zr, zr + zrBytes);
-    const yp = this.target(out);
+    const zr = this.a.alloc(zrBytes);
+    this.a.u8().fill(zx & 255, zr, zr + zrBytes);
+    const yp = this.a.target(out);
     const { zeroPoint, min, max } = q.output;
     this.run('q8_dwconv_c8', n * g.outH, 1, this.descriptor([
       yp, xp, wp, rq.offset, zr, g.inH, g.inW, channels, cp, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW,
       g.kH, g.kW, g.pad.top, g.pad.left, rq.mode, rq.uniform, zeroPoint, min, max, signed,
     ]), 'q8 depthwiseConv2d');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   /** How the WASM kernels run these ADD parameters (placed once per parameter object). */
@@ -480,7 +446,7 @@ export class Q8WasmBackend implements Q8Backend {
       const blocks = [first(p.a), first(p.b), first(p.out)].map((rq) => (rq === null ? null : requantBlock(rq, rounding, 4, 4)));
       if (blocks.some((r) => r === null)) placed = { kind: 'scalar', epoch: this.a.epoch };
       else {
-        const [a, b, o] = blocks.map((r) => ({ offset: this.place(() => r!.bytes).offset, mode: r!.mode, uniform: r!.uniform }));
+        const [a, b, o] = blocks.map((r) => ({ offset: this.a.place(r!.bytes).offset, mode: r!.mode, uniform: r!.uniform }));
         placed = { kind: 'fixed', epoch: this.a.epoch, a: a!, b: b!, out: o! };
       }
     }
@@ -492,15 +458,15 @@ export class Q8WasmBackend implements Q8Backend {
   add(out: Q8Array, a: Q8Array, b: Q8Array, length: number, p: Q8AddParams): void {
     this.kernels();
     const type = checkQ8AddArgs(out, a, b, length, p);
-    this.beginScratch();
+    this.a.beginCall();
     const placed = this.placeAdd(p);
     if (placed.kind === 'scalar' || length === 0) {
       q8Add(out, a, b, length, p);
       return;
     }
-    const ap = this.input(a);
-    const bp = this.input(b);
-    const yp = this.target(out);
+    const ap = this.a.input(a);
+    const bp = this.a.input(b);
+    const yp = this.a.target(out);
     const { zeroPoint, min, max } = p.output;
     const signed = type === 'int8' ? 1 : 0;
     if (placed.kind === 'xnnpack') {
@@ -515,7 +481,7 @@ export class Q8WasmBackend implements Q8Backend {
         p.aZeroPoint, p.bZeroPoint, zeroPoint, min, max, signed, p.leftShift,
       ]), 'q8 add');
     }
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   /**
@@ -534,17 +500,17 @@ export class Q8WasmBackend implements Q8Backend {
     checkLength(out, { N: dims.n, OH: dims.outH, OW: dims.outW, C: dims.c }, 'q8-resize-bilinear: out');
     // The scalar kernel's float32 scales (its floatScale): (in − 1)/(out − 1) for align-corners, else in/out.
     const scale = (i: number, o: number): number => Math.fround(mode === 'align-corners' && o > 1 ? (i - 1) / (o - 1) : i / o);
-    this.beginScratch();
-    const xp = this.input(x);
-    const yp = this.target(out);
-    const tab = this.alloc(16 * dims.outW);
+    this.a.beginCall();
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
+    const tab = this.a.alloc(16 * dims.outW);
     const d = this.descriptor([yp, xp, dims.inH, dims.inW, dims.c, dims.outH, dims.outW, 0, 0, mode === 'half-pixel' ? 1 : 0, tab]);
     const f32 = new Float32Array(this.a.buffer(), d + 28, 2);
     f32[0] = scale(dims.inH, dims.outH);
     f32[1] = scale(dims.inW, dims.outW);
     this.kernels().q8_resize_columns(0, dims.outW, d);
     this.run('q8_resize_bilinear_u8', dims.n * dims.outH, 1, d, 'q8 resizeBilinear');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   dispose(): void {

@@ -124,26 +124,12 @@ export class WasmSimdBackend implements Backend {
     return offset;
   }
 
-  /** Starts a call: its scratch goes above the weights and any open scope, once it needs some. */
-  private beginScratch(): void {
-    this.a.beginCall();
-  }
-
   private alloc(floats: number): number {
     return this.a.alloc(floats * 4);
   }
 
   private allocZeros(floats: number): number {
     return this.a.allocZeros(floats * 4);
-  }
-
-  private viewOffset(a: Float32Array): number | null {
-    return this.a.viewOffset(a);
-  }
-
-  /** Where a kernel should write `out`: in place for a scratch() view, else per-call scratch copied out afterwards. */
-  private target(out: Float32Array): number {
-    return this.a.target(out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -174,16 +160,6 @@ export class WasmSimdBackend implements Backend {
     this.arena.endScope();
   }
 
-  /** Offset of `x` in wasm memory: in place for a scratch() view, else copied into per-call scratch. */
-  private input(x: Float32Array): number {
-    return this.a.input(x);
-  }
-
-  /** Copies the result at `offset` into `out`, unless the kernel already wrote into it. */
-  private output(out: Float32Array, offset: number): void {
-    this.a.output(out, offset);
-  }
-
   /** Runs kernel `name` over [0, total) on the main thread and the workers; args follow the range. */
   private parallel(name: KernelName, total: number, align: number, args: readonly number[], what: string): void {
     const fn = this.kernels()[name] as (...a: number[]) => void;
@@ -202,16 +178,16 @@ export class WasmSimdBackend implements Backend {
     checkConvIo('conv2d', out, x, bias, dims, g, clamp);
     const { n, inC, outC } = dims;
     checkLength(w, { OC: outC, KH: g.kH, KW: g.kW, IC: inC }, 'conv2d: w');
-    this.beginScratch();
+    this.a.beginCall();
     const wp = this.weights(w, bias, `conv8:${outC}x${g.kH}x${g.kW}x${inC}`, () => packConv8(w, bias, outC, g.kH, g.kW, inC));
-    const xp = this.input(x);
-    const yp = this.target(out);
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
     this.parallel('f32_conv2d_nhwc_c8', n * g.outH, 1, [
       yp, xp, wp, g.inH, g.inW, inC, outC, g.kH, g.kW, g.outH, g.outW,
       g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left, lo, hi,
     ], 'conv2d');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   depthwiseConv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, dims: DepthwiseDims, g: Conv2dGeometry, clamp: Clamp | null): void {
@@ -223,10 +199,10 @@ export class WasmSimdBackend implements Backend {
     }
     checkDepthwiseArgs('dwconv2d', out, x, w, bias, dims, g, clamp);
     const { n, channels: c } = dims;
-    this.beginScratch();
+    this.a.beginCall();
     const wp = this.weights(w, bias, `dw3x3c4:${c}`, () => packDepthwise3x3c4(w, bias, c));
-    const xp = this.input(x);
-    const yp = this.target(out);
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     // A zero input row (plus the slack a last channel vector may read) for kernel rows in the padding.
     const zp = this.allocZeros(g.inW * c);
     const [lo, hi] = bounds(clamp);
@@ -234,35 +210,35 @@ export class WasmSimdBackend implements Backend {
       yp, xp, wp, zp, g.inH, g.inW, c, g.outH, g.outW,
       g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left, lo, hi,
     ], 'depthwiseConv2d');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   pointwiseConv(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, dims: PointwiseDims, clamp: Clamp | null): void {
     this.kernels();
     const { pixels, inC, outC } = dims;
     checkMatmulArgs('pwconv', out, x, w, bias, { name: 'P', count: pixels }, inC, outC, clamp);
-    this.beginScratch();
+    this.a.beginCall();
     const wp = this.weights(w, bias, `pw8:${outC}x${inC}`, () => packPointwise8(w, bias, outC, inC));
-    const xp = this.input(x);
-    const yp = this.target(out);
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
     // Split pixels in multiples of the 4-pixel tile.
     this.parallel('f32_pwconv_nhwc_4x8', pixels, 4, [yp, xp, wp, inC, outC, lo, hi], 'pointwiseConv');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   fullyConnected(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, dims: ConvDims, clamp: Clamp | null): void {
     this.kernels();
     const { n, inC, outC } = dims;
     checkMatmulArgs('fully-connected', out, x, w, bias, { name: 'N', count: n }, inC, outC, clamp);
-    this.beginScratch();
+    this.a.beginCall();
     const wp = this.weights(w, bias, `pw8:${outC}x${inC}`, () => packPointwise8(w, bias, outC, inC));
-    const xp = this.input(x);
-    const yp = this.target(out);
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
     // Batch 1 has a single row: split the 8-channel blocks between threads instead.
     this.parallel('f32_fc_4x8', Math.ceil(outC / 8), 1, [yp, xp, wp, n, inC, outC, lo, hi], 'fullyConnected');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   add(out: Float32Array, a: Float32Array, b: Float32Array, length: number): void {
@@ -271,12 +247,12 @@ export class WasmSimdBackend implements Backend {
     checkLength(a, { L: length }, 'add: a');
     checkLength(b, { L: length }, 'add: b');
     checkLength(out, { L: length }, 'add: out');
-    this.beginScratch();
-    const ap = this.input(a);
-    const bp = this.input(b);
-    const yp = this.target(out); // may equal ap or bp: the kernel reads each element before writing it
+    this.a.beginCall();
+    const ap = this.a.input(a);
+    const bp = this.a.input(b);
+    const yp = this.a.target(out); // may equal ap or bp: the kernel reads each element before writing it
     k.f32_add(0, length, yp, ap, bp);
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   globalAvgPool(out: Float32Array, x: Float32Array, dims: PoolDims): void {
@@ -284,11 +260,11 @@ export class WasmSimdBackend implements Backend {
     checkDims('gavgpool', { n: dims.n, h: dims.h, w: dims.w, c: dims.c });
     checkLength(x, { N: dims.n, H: dims.h, W: dims.w, C: dims.c }, 'gavgpool: x');
     checkLength(out, { N: dims.n, C: dims.c }, 'gavgpool: out');
-    this.beginScratch();
-    const xp = this.input(x);
-    const yp = this.target(out);
+    this.a.beginCall();
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     k.f32_gavgpool_nhwc(0, Math.ceil(dims.c / 4), yp, xp, dims.n, dims.h * dims.w, dims.c);
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   /**
@@ -309,9 +285,9 @@ export class WasmSimdBackend implements Backend {
       fastResizeBilinearNhwc(out, x, dims, mode); // throws the scalar kernel's error
       return;
     }
-    this.beginScratch();
-    const xp = this.input(x);
-    const yp = this.target(out);
+    this.a.beginCall();
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
     // Column taps (byte offsets within a row, weights), shared by every row.
     const x0s = this.alloc(outW), x1s = this.alloc(outW), fxs = this.alloc(2 * outW), gxs = this.alloc(2 * outW);
     let heap = this.heap();
@@ -347,7 +323,7 @@ export class WasmSimdBackend implements Backend {
     }
     this.parallel('f64_resize_rows', rows, 1, [hp, rowSrc, x0s, x1s, fxs, gxs, outW, C], 'resizeBilinear');
     this.parallel('f64_resize_blend', n * outH, 1, [yp, tops, bottoms, fyp, gyp, rowLen], 'resizeBilinear');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   concatChannels(out: Float32Array, parts: Parameters<Backend['concatChannels']>[1], pixels: number): void {
@@ -372,13 +348,13 @@ export class WasmSimdBackend implements Backend {
       f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch.subarray(0, need), this.layerOps());
       return;
     }
-    this.beginScratch();
+    this.a.beginCall();
     const wE = expand === null ? 0 : this.weights(expand.w, expand.bias, `pw8:${hidden}x${inC}`, () => packPointwise8(expand.w, expand.bias, hidden, inC));
     const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
     const wP = this.weights(weights.project.w, weights.project.bias, `pw8:${outC}x${hidden}`, () => packPointwise8(weights.project.w, weights.project.bias, outC, hidden));
-    const xp = this.input(x);
-    const yp = this.target(out);
-    const sp = Math.ceil((this.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
+    const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
     const zp = this.allocZeros(g.inW * hidden);
     const flags = this.allocZeros(this.threads);
     const params = this.alloc(32);
@@ -406,7 +382,7 @@ export class WasmSimdBackend implements Backend {
     const tiles = n * tiling.tilesPerImage;
     if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
     else this.parallel('f32_inverted_residual_nhwc', tiles, tiling.tilesPerPart, [params], 'invertedResidual');
-    this.output(out, yp);
+    this.a.output(out, yp);
   }
 
   /** Floats of scratch invertedResidual needs: one slot per thread, plus alignment. */
