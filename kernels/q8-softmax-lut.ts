@@ -14,12 +14,11 @@
  * ImageNet classifier, where the definition evaluates the fixed-point exp twice per class).
  * Sums wrap in int32 exactly as the definition's do.
  */
-import { checkDims, checkLength, KernelArgumentError } from './check.js';
+import { KernelArgumentError } from './check.js';
 import type { MatrixDims } from './dims.js';
-import { q8Range } from './q-requantize.js';
-import { checkSameQ8Type, q8TypeOf, type Q8Array } from './q8-check.js';
+import type { Q8Array } from './q8-check.js';
 import {
-  softmaxExpOfDifference, softmaxOutputExponent, softmaxProbability, softmaxReciprocal, softmaxSumTerm, type Q8SoftmaxParams,
+  checkSoftmaxIo, softmaxExpOfDifference, softmaxOutputExponent, softmaxProbability, softmaxReciprocal, softmaxSumTerm, type Q8SoftmaxParams,
 } from './q8-softmax.js';
 
 /** Entries per half of the exp table: one per difference 0 … −255. */
@@ -30,7 +29,7 @@ export const SOFTMAX_DIFFERENCES = 256;
  * (0 for d < diff_min: a skipped term, see softmaxExpOfDifference).
  */
 export function q8SoftmaxExpTable(exps: Int32Array, p: Q8SoftmaxParams): void {
-  if (exps.length !== 2 * SOFTMAX_DIFFERENCES) throw new KernelArgumentError(`q8-softmax-lut: exp table must hold ${2 * SOFTMAX_DIFFERENCES} int32, got ${exps.length}`);
+  checkExpTable(exps);
   for (let k = 0; k < SOFTMAX_DIFFERENCES; k++) {
     const e = softmaxExpOfDifference(-k, p);
     exps[k] = e;
@@ -38,14 +37,14 @@ export function q8SoftmaxExpTable(exps: Int32Array, p: Q8SoftmaxParams): void {
   }
 }
 
-export function q8SoftmaxLut(out: Q8Array, x: Q8Array, dims: MatrixDims, exps: Int32Array, row: Int32Array): void {
-  checkDims('q8-softmax-lut', { rows: dims.rows, cols: dims.cols });
-  checkLength(x, { ROWS: dims.rows, COLS: dims.cols }, 'q8-softmax-lut: x');
-  checkLength(out, { ROWS: dims.rows, COLS: dims.cols }, 'q8-softmax-lut: out');
-  checkSameQ8Type('q8-softmax-lut', { out, x });
+function checkExpTable(exps: Int32Array): void {
   if (exps.length !== 2 * SOFTMAX_DIFFERENCES) throw new KernelArgumentError(`q8-softmax-lut: exp table must hold ${2 * SOFTMAX_DIFFERENCES} int32, got ${exps.length}`);
+}
+
+export function q8SoftmaxLut(out: Q8Array, x: Q8Array, dims: MatrixDims, exps: Int32Array, row: Int32Array): void {
+  const [lo, hi] = checkSoftmaxIo('q8-softmax-lut', out, x, dims);
+  checkExpTable(exps);
   if (row.length < SOFTMAX_DIFFERENCES) throw new KernelArgumentError(`q8-softmax-lut: row scratch must hold ${SOFTMAX_DIFFERENCES} int32, got ${row.length}`);
-  const [lo, hi] = q8Range(q8TypeOf(x));
   const { rows, cols } = dims;
   for (let r = 0; r < rows; r++) {
     const start = r * cols;

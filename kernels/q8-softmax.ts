@@ -145,12 +145,17 @@ export function softmaxProbability(reciprocal: number, exp: number, exponent: nu
   return roundingDivideByPOT(mul(reciprocal, exp), exponent) + typeMin;
 }
 
+/** The entry checks of a SOFTMAX kernel named `kernel` (this one and its table twin); returns the type's [min, max]. */
+export function checkSoftmaxIo(kernel: string, out: Q8Array, x: Q8Array, dims: MatrixDims): readonly [number, number] {
+  checkDims(kernel, { rows: dims.rows, cols: dims.cols });
+  checkLength(x, { ROWS: dims.rows, COLS: dims.cols }, `${kernel}: x`);
+  checkLength(out, { ROWS: dims.rows, COLS: dims.cols }, `${kernel}: out`);
+  checkSameQ8Type(kernel, { out, x });
+  return q8Range(q8TypeOf(x));
+}
+
 export function q8Softmax(out: Q8Array, x: Q8Array, dims: MatrixDims, p: Q8SoftmaxParams): void {
-  checkDims('q8-softmax', { rows: dims.rows, cols: dims.cols });
-  checkLength(x, { ROWS: dims.rows, COLS: dims.cols }, 'q8-softmax: x');
-  checkLength(out, { ROWS: dims.rows, COLS: dims.cols }, 'q8-softmax: out');
-  checkSameQ8Type('q8-softmax', { out, x });
-  const [lo, hi] = q8Range(q8TypeOf(x));
+  const [lo, hi] = checkSoftmaxIo('q8-softmax', out, x, dims);
   const { rows, cols } = dims;
   for (let r = 0; r < rows; r++) {
     const row = r * cols;
