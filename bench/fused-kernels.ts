@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     const x = put(rnd(p * ic, 1));
     const wp = put(packPointwise8(rnd(oc * ic, 2), rnd(oc, 3), oc, ic));
     const y = zeros(p * oc);
-    report(`pointwise ${p} px ${ic}→${oc}`, 2 * p * ic * oc, (m) => m.f32_pwconv_nhwc_4x8(0, p, y, x, wp, ic, oc, 0, 6), 200);
+    const stage = zeros(32 * ic); const flags = zeros(1);
+    report(`pointwise ${p} px ${ic}→${oc}`, 2 * p * ic * oc, (m) => m.f32_pwconv_nhwc_4x8(0, p, y, x, wp, ic, oc, 0, 6, stage, 32 * ic * 4, flags, 1), 200);
   }
   // Depthwise 3×3 on a band: rows output rows of width OW, stride s.
   for (const [h, w, c, s] of [[5, 112, 96, 2], [4, 56, 144, 1], [4, 28, 192, 1], [5, 28, 192, 2], [4, 14, 384, 1], [4, 14, 576, 1], [4, 7, 960, 1]] as const) {

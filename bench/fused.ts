@@ -86,8 +86,8 @@ function twoThreadSplit(be: WasmSimdBackend, blocks: readonly BlockPlan[]): stri
     const eRow = expand ? 2 * W * IC * hid : 0;
     const oRow = 2 * g.outW * hid * (9 + OC);
     const work1 = g.inH * eRow + g.outH * oRow;
-    const t1 = be.fusedTilingFor({ hidden: hid, expand }, g, tiling.rows, 1);
-    const t2 = be.fusedTilingFor({ hidden: hid, expand }, g, tiling.rows, 2);
+    const t1 = be.fusedTilingFor({ inC: IC, hidden: hid, expand }, g, tiling.rows, 1);
+    const t2 = be.fusedTilingFor({ inC: IC, hidden: hid, expand }, g, tiling.rows, 2);
     // The pool's chunk with 2 participants: max(1, ⌊units / 12⌋) · align, align = tilesPerPart.
     const units = Math.ceil(t2.tilesPerImage / t2.tilesPerPart);
     const chunk = Math.max(1, Math.floor(units / 12)) * t2.tilesPerPart;

@@ -49,3 +49,23 @@
   if (n >= 4) { v128.store(p, v0); storeLanes(p + 16, v1, n - 4); return; }
   storeLanes(p, v0, n);
 }
+
+/**
+ * Claims a free scratch slot (one flag word per slot at `flags`, 0 = free) with an atomic
+ * compare-exchange, so concurrent calls of a kernel on the pool's threads never share scratch
+ * whatever chunks they are handed. More concurrent calls than slots means the backend sized the
+ * slots wrongly: trap.
+ */
+// @ts-ignore: decorator
+@inline export function claimSlot(flags: usize, slots: i32): i32 {
+  let slot = 0;
+  while (slot < slots && atomic.cmpxchg<i32>(flags + (<usize>slot << 2), 0, 1) != 0) slot++;
+  if (slot == slots) unreachable();
+  return slot;
+}
+
+/** Frees a slot claimed by claimSlot. */
+// @ts-ignore: decorator
+@inline export function releaseSlot(flags: usize, slot: i32): void {
+  atomic.store<i32>(flags + (<usize>slot << 2), 0);
+}

@@ -20,9 +20,9 @@
  * `share` rows (one per thread, so that each thread's rows are one contiguous band and only the
  * band's first halo is expanded twice; with one thread, one part of OH rows), each part into
  * `tilesPerPart` tiles: t = n·tilesPerImage + part·tilesPerPart + i (a part's last tiles may be
- * empty); threads split the tiles [t0, t1). Each call claims a free SCRATCH SLOT (one per thread, atomic compare-exchange on
- * its flag) for its band and tile buffers and releases it on return, so concurrent calls never
- * share scratch whatever chunks the pool hands out.
+ * empty); threads split the tiles [t0, t1). Each call claims a free SCRATCH SLOT (one per thread,
+ * claimSlot) for its band, tile and 1×1 staging buffers and releases it on return, so concurrent
+ * calls never share scratch whatever chunks the pool hands out.
  *
  * Bit-identical to the layer-by-layer wasm path (f32_pwconv_nhwc_4x8 → f32_dwconv2d_nhwc_k3c4 →
  * f32_pwconv_nhwc_4x8 → f32_add) for any tiling and any thread count: the three stages run the very
@@ -34,6 +34,7 @@
  * Parameters are passed as a block of i32/f32 words at `params` (the pool passes at most 22
  * arguments); P_* below is the layout, mirrored by src/backend/wasm-simd.ts.
  */
+import { claimSlot, releaseSlot } from './common';
 import { pwCore } from './f32-pwconv-nhwc-4x8';
 import { dwInteriorHi, dwInteriorLo, dwRow3x3 } from './f32-dwconv2d-nhwc-k3c4';
 
@@ -68,6 +69,7 @@ const P_LO = 108; // f32: the ReLU6 bounds of B and N
 const P_HI = 112;
 const P_SHARE = 116; // output rows per PART of an image (a thread's share; OH with one thread)
 const P_TILES_PER_PART = 120;
+const P_STAGE_OFFSET = 124; // bytes from the slot's start to its 1×1 staging buffer (pwCore's `stage`)
 
 export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
   const y = <usize>load<i32>(params, P_Y);
@@ -100,11 +102,10 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   // A scratch slot of our own for this call.
   const flags = <usize>load<i32>(params, P_FLAGS);
   const slots = load<i32>(params, P_SLOTS);
-  let slot = 0;
-  while (slot < slots && atomic.cmpxchg<i32>(flags + (<usize>slot << 2), 0, 1) != 0) slot++;
-  if (slot == slots) unreachable(); // more concurrent calls than slots: the backend sized them wrongly
+  const slot = claimSlot(flags, slots);
   const band = <usize>load<i32>(params, P_SCRATCH) + <usize>slot * <usize>load<i32>(params, P_SLOT_BYTES);
   const tile = band + <usize>load<i32>(params, P_BAND_BYTES);
+  const stage = band + <usize>load<i32>(params, P_STAGE_OFFSET);
 
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
@@ -146,7 +147,7 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
         first = haveHi + 1;
       }
       if (first <= bandHi) {
-        pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowHid, xn + <usize>first * rowIn, wE, ic, hid, lo, hi);
+        pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowHid, xn + <usize>first * rowIn, wE, ic, hid, lo, hi, stage);
       }
       haveN = n;
       haveLo = bandLo;
@@ -173,7 +174,7 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
     // A: projection into the output rows, then the shortcut (f32_add's a + b, a = the stored projection).
     const yt = y + <usize>n * <usize>oh * rowOut + <usize>oh0 * rowOut;
     const pixels = (oh1 - oh0 + 1) * ow;
-    pwCore(0, pixels, 0, outBlocks, yt, tile, wP, hid, oc, <f32>-Infinity, <f32>Infinity);
+    pwCore(0, pixels, 0, outBlocks, yt, tile, wP, hid, oc, <f32>-Infinity, <f32>Infinity, stage);
     if (residual) {
       const xt = xn + <usize>oh0 * rowIn;
       const end = <usize>pixels * (<usize>oc << 2);
@@ -182,5 +183,5 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
       for (; o < end; o += 4) store<f32>(yt + o, load<f32>(yt + o) + load<f32>(xt + o));
     }
   }
-  atomic.store<i32>(flags + (<usize>slot << 2), 0);
+  releaseSlot(flags, slot);
 }

@@ -8,7 +8,11 @@
  *        i.e. (IC + 1) · 8 floats; packed once per weight buffer by src/backend/wasm-pack.ts.
  *
  * Micro-kernel: a 4-pixel × 8-channel register tile (8 accumulators), one splat-load of x per
- * pixel and two weight vectors per k. Pixel remainders (P mod 4, e.g. the 49 pixels of a 7×7
+ * pixel and two weight vectors per k. The x rows of a pixel block are first STAGED, 4 pixels
+ * interleaved per k ([group][k][4 pixels], `stage`: PIXEL_BLOCK · IC floats of scratch), so the
+ * tile's four splat-loads sit at constant offsets from one pointer: measured on a 2-vCPU Xeon
+ * (bench/fused-kernels.ts), the four address additions per k this removes were worth 1.2–1.4× —
+ * they competed with the float multiplies and adds for the same execution ports. Pixel remainders (P mod 4, e.g. the 49 pixels of a 7×7
  * map) go through a 1 × 8 tile with the same per-element arithmetic; channel remainders
  * (OC mod 8) compute zero-padded lanes and store only the valid ones.
  *
@@ -17,20 +21,66 @@
  * split of the pixels (or of the channel blocks) between threads gives the same bits.
  *
  * Loop order: pixel blocks of PIXEL_BLOCK rows outer, channel blocks inside, so a block of x
- * (PIXEL_BLOCK · IC floats) stays in L1/L2 while every weight block streams past it once.
+ * (PIXEL_BLOCK · IC floats, staged) stays in L1/L2 while every weight block streams past it once.
+ * 64 pixels: a 7×7 map (49 pixels) is one block, so its 1×1 weights (up to 1.6 MB at 1.0/224, not
+ * cache-resident in a whole network) are read once per layer, not twice as with 32.
  */
-import { clamp4, madd, storeLanes8 } from './common';
+import { claimSlot, clamp4, madd, releaseSlot, storeLanes8 } from './common';
 
-const PIXEL_BLOCK: i32 = 32;
+const PIXEL_BLOCK: i32 = 64;
+
+/** Bytes of staging scratch pwCore needs for IC input channels (one pixel block): src/backend/wasm-simd.ts mirrors it. */
+// @ts-ignore: decorator
+@inline export function stageBytes(ic: i32): usize {
+  return <usize>PIXEL_BLOCK * (<usize>ic << 2);
+}
+
+/**
+ * Copies `groups` groups of 4 consecutive x rows (IC floats each) from `x` to `dst` as
+ * [group][k][4 pixels]: a 4×4 transpose per 4 channels, the channel remainder one float at a time.
+ */
+// @ts-ignore: decorator
+@inline function stage4(dst: usize, x: usize, groups: i32, ic: i32): void {
+  const xs = <usize>ic << 2;
+  const xs16 = xs & ~(<usize>15);
+  for (let g = 0; g < groups; g++) {
+    const r0 = x + <usize>g * (xs << 2);
+    const r1 = r0 + xs;
+    const r2 = r1 + xs;
+    const r3 = r2 + xs;
+    let k: usize = 0;
+    for (; k < xs16; k += 16, dst += 64) {
+      const a = v128.load(r0 + k);
+      const b = v128.load(r1 + k);
+      const c = v128.load(r2 + k);
+      const d = v128.load(r3 + k);
+      const ab01 = i32x4.shuffle(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+      const ab23 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+      const cd01 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+      const cd23 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+      v128.store(dst, i64x2.shuffle(ab01, cd01, 0, 2)); // a0 b0 c0 d0
+      v128.store(dst, i64x2.shuffle(ab01, cd01, 1, 3), 16);
+      v128.store(dst, i64x2.shuffle(ab23, cd23, 0, 2), 32);
+      v128.store(dst, i64x2.shuffle(ab23, cd23, 1, 3), 48);
+    }
+    for (; k < xs; k += 4, dst += 16) {
+      store<f32>(dst, load<f32>(r0 + k));
+      store<f32>(dst, load<f32>(r1 + k), 4);
+      store<f32>(dst, load<f32>(r2 + k), 8);
+      store<f32>(dst, load<f32>(r3 + k), 12);
+    }
+  }
+}
 
 /**
  * The GEMM over pixels [p0, p1) and 8-channel weight blocks [b0, b1); also run on row tiles by the
- * fused block (f32-inverted-residual-nhwc.ts), with the same per-element arithmetic.
+ * fused block (f32-inverted-residual-nhwc.ts), with the same per-element arithmetic. `stage`:
+ * stageBytes(ic) bytes of scratch no other concurrent call uses.
  */
 // @ts-ignore: decorator
 @inline export function pwCore(
   p0: i32, p1: i32, b0: i32, b1: i32,
-  y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32,
+  y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32, stage: usize,
 ): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
@@ -40,32 +90,31 @@ const PIXEL_BLOCK: i32 = 32;
   const kEnd = <usize>ic << 2;
   for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
     const pe = min(pb + PIXEL_BLOCK, p1);
+    stage4(stage, x + <usize>pb * xs, (pe - pb) >> 2, ic);
     for (let b = b0; b < b1; b++) {
       const wb = wp + <usize>b * bs;
       const nOut = min(8, oc - (b << 3));
       const bias0 = v128.load(wb);
       const bias1 = v128.load(wb, 16);
       const wk0 = wb + 32;
+      const wEnd = wk0 + (<usize>ic << 5);
       const yb = y + (<usize>b << 5);
       let p = pb;
-      for (; p + 4 <= pe; p += 4) {
-        const a0 = x + <usize>p * xs;
-        const a1 = a0 + xs;
-        const a2 = a1 + xs;
-        const a3 = a2 + xs;
+      let xg = stage; // the staged group of pixels p … p+3
+      for (; p + 4 <= pe; p += 4, xg += xs << 2) {
         let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
         let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
-        let wk = wk0;
-        for (let k: usize = 0; k < kEnd; k += 4, wk += 32) {
+        let xk = xg;
+        for (let wk = wk0; wk < wEnd; wk += 32, xk += 16) {
           const w0 = v128.load(wk);
           const w1 = v128.load(wk, 16);
-          let xv = v128.load32_splat(a0 + k);
+          let xv = v128.load32_splat(xk);
           c00 = madd(c00, xv, w0); c01 = madd(c01, xv, w1);
-          xv = v128.load32_splat(a1 + k);
+          xv = v128.load32_splat(xk, 4);
           c10 = madd(c10, xv, w0); c11 = madd(c11, xv, w1);
-          xv = v128.load32_splat(a2 + k);
+          xv = v128.load32_splat(xk, 8);
           c20 = madd(c20, xv, w0); c21 = madd(c21, xv, w1);
-          xv = v128.load32_splat(a3 + k);
+          xv = v128.load32_splat(xk, 12);
           c30 = madd(c30, xv, w0); c31 = madd(c31, xv, w1);
         }
         const o0 = yb + <usize>p * ys;
@@ -89,19 +138,28 @@ const PIXEL_BLOCK: i32 = 32;
   }
 }
 
-/** Pointwise conv over pixels [p0, p1): threads split the pixels. */
+/**
+ * Pointwise conv over pixels [p0, p1): threads split the pixels. Staging scratch: `slots` slots of
+ * `slotBytes` (≥ stageBytes(ic)) at `scratch`, claimed through the flag words at `flags`.
+ */
 export function f32_pwconv_nhwc_4x8(
   p0: i32, p1: i32, y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32,
+  scratch: usize, slotBytes: i32, flags: usize, slots: i32,
 ): void {
-  pwCore(p0, p1, 0, (oc + 7) >> 3, y, x, wp, ic, oc, lo, hi);
+  const slot = claimSlot(flags, slots);
+  pwCore(p0, p1, 0, (oc + 7) >> 3, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
+  releaseSlot(flags, slot);
 }
 
 /**
  * Fully connected x [N, IC] → y [N, OC] over output-channel blocks [b0, b1): with N = 1 there is
- * only one pixel row, so threads split the channels instead.
+ * only one pixel row, so threads split the channels instead (each call stages the rows it needs).
  */
 export function f32_fc_4x8(
   b0: i32, b1: i32, y: usize, x: usize, wp: usize, n: i32, ic: i32, oc: i32, lo: f32, hi: f32,
+  scratch: usize, slotBytes: i32, flags: usize, slots: i32,
 ): void {
-  pwCore(0, n, b0, b1, y, x, wp, ic, oc, lo, hi);
+  const slot = claimSlot(flags, slots);
+  pwCore(0, n, b0, b1, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
+  releaseSlot(flags, slot);
 }

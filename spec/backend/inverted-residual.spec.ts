@@ -95,7 +95,7 @@ function scalarTiled(b: Built, ops: InvertedResidualOps): Float32Array {
 /** The backend's fused block; `views`: x, out and scratch live in its zero-copy scope. */
 function fused(be: Backend, b: Built, views: boolean): Float32Array {
   const { g, dims, weights, x, rows } = b;
-  const len = be.invertedResidualScratchLength!({ hidden: dims.hidden, expand: weights.expand !== null }, g, rows);
+  const len = be.invertedResidualScratchLength!({ inC: dims.inC, hidden: dims.hidden, expand: weights.expand !== null }, g, rows);
   const outLen = dims.n * g.outH * g.outW * dims.outC;
   if (!views || !be.beginScope) {
     const out = new Float32Array(outLen);
@@ -194,7 +194,7 @@ for (const u of UNDER_TEST) {
       const b = build({ n: 1, h: 8, w: 6, inC: 4, t: 6, outC: 4, stride: 1, dilation: 1, padding: 'symmetric', residual: true, rows: 3, seed: 2 })!;
       const out = new Float32Array(b.x.length);
       expect(() => be.invertedResidual!(out, b.x, b.weights, b.dims, b.g, 3, new Float32Array(7))).toThrow(/scratch/);
-      const len = be.invertedResidualScratchLength!({ hidden: b.dims.hidden, expand: true }, b.g, 3);
+      const len = be.invertedResidualScratchLength!({ inC: b.dims.inC, hidden: b.dims.hidden, expand: true }, b.g, 3);
       expect(() => be.invertedResidual!(b.x, b.x, b.weights, b.dims, b.g, 3, new Float32Array(len))).toThrow(/alias/);
     });
   });

@@ -17,6 +17,13 @@ import type { InvertedResidualDims, InvertedResidualWeights } from '../../kernel
 
 // The dims types are the kernels' own (declared once, in kernels/), re-exported for the layers above.
 export type { ConvDims, DepthwiseDims, MatrixDims, PointwiseDims, PoolDims, ResizeDims };
+/** What a backend's fused-block scratch depends on: input channels, expanded channels, whether there is an expansion conv. */
+export interface InvertedResidualScratchDims {
+  readonly inC: number;
+  readonly hidden: number;
+  readonly expand: boolean;
+}
+
 /** Bilinear sampling grid: 'align-corners' (src = dst·(in−1)/(out−1)), 'half-pixel' (src = (dst+½)·in/out − ½), 'asymmetric' (TF legacy, src = dst·in/out). */
 export type ResizeMode = ResizeCoordinateMode;
 export interface ConcatPart { readonly data: Float32Array; readonly channels: number }
@@ -61,5 +68,5 @@ export interface Backend {
    */
   invertedResidual?(out: Float32Array, x: Float32Array, weights: InvertedResidualWeights, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number, scratch: Float32Array): void;
   /** Scratch floats invertedResidual needs for this block and tiling (with or without an expansion conv). */
-  invertedResidualScratchLength?(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number;
+  invertedResidualScratchLength?(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): number;
 }

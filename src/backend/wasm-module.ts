@@ -54,8 +54,8 @@ export function setKernelModuleSource(source: KernelModuleSource): void {
 
 /** The kernel exports (see kernels/wasm/*.ts for the parameter meanings). Pointers are byte offsets. */
 export interface KernelExports {
-  f32_pwconv_nhwc_4x8(p0: number, p1: number, y: number, x: number, wp: number, ic: number, oc: number, lo: number, hi: number): void;
-  f32_fc_4x8(b0: number, b1: number, y: number, x: number, wp: number, n: number, ic: number, oc: number, lo: number, hi: number): void;
+  f32_pwconv_nhwc_4x8(p0: number, p1: number, y: number, x: number, wp: number, ic: number, oc: number, lo: number, hi: number, scratch: number, slotBytes: number, flags: number, slots: number): void;
+  f32_fc_4x8(b0: number, b1: number, y: number, x: number, wp: number, n: number, ic: number, oc: number, lo: number, hi: number, scratch: number, slotBytes: number, flags: number, slots: number): void;
   f32_dwconv2d_nhwc_k3c4(
     r0: number, r1: number, y: number, x: number, wp: number, zero: number, h: number, w: number, c: number, oh: number, ow: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, lo: number, hi: number,

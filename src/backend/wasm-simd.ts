@@ -16,7 +16,7 @@
  * at most the derived dot-product bound (spec/helpers/close.ts: K·2⁻²⁴·Σ|xᵢwᵢ|). The clamp has
  * the oracle's exact semantics (NaN and −0 pass through; kernels/wasm/common.ts).
  */
-import type { Backend, ConvDims, DepthwiseDims, PointwiseDims, PoolDims } from './backend.js';
+import type { Backend, ConvDims, DepthwiseDims, InvertedResidualScratchDims, PointwiseDims, PoolDims } from './backend.js';
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import type { Clamp } from '../../kernels/clamp.js';
 import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
@@ -36,8 +36,15 @@ import { RELU6 } from '../../kernels/clamp.js';
 
 const INITIAL_PAGES = 256; // 16 MiB
 const WEIGHT_BUDGET_BYTES = 512 * 1024 * 1024;
-/** A fused block's scratch slot per thread (expanded band + depthwise tile) may grow to this, for speed (L2: 1 MiB here). */
+/** A fused block's scratch slot per thread (expanded band + depthwise tile + 1×1 staging) may grow to this, for speed (L2: 1 MiB here). */
 const FUSED_SLOT_BYTES = 256 * 1024;
+/**
+ * …and up to this when that lets a thread's whole part be ONE tile, so that no halo row is expanded
+ * twice: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of their expansion and ran
+ * slower than layer by layer (bench/fused.ts: 1.10–1.13×; one tile: 0.86–0.89×). Only where the
+ * maps are small, so the arena's peak (at the 112² blocks) does not grow.
+ */
+const WHOLE_PART_SLOT_BYTES = 768 * 1024;
 
 export interface WasmSimdOptions {
   /** Threads including the main thread (default 1 = no workers). */
@@ -213,6 +220,16 @@ export class WasmSimdBackend implements Backend {
     this.a.output(out, yp);
   }
 
+  /**
+   * Per-call staging scratch of the 1×1 kernels: one slot per thread (claimed by the kernel through
+   * a flag word each) → the kernel's trailing arguments [scratch, slotBytes, flags, slots].
+   */
+  private stageSlots(inC: number): [number, number, number, number] {
+    const slotBytes = pointwiseStageBytes(inC);
+    const scratch = this.a.alloc(this.threads * slotBytes);
+    return [scratch, slotBytes, this.allocZeros(this.threads), this.threads];
+  }
+
   pointwiseConv(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, dims: PointwiseDims, clamp: Clamp | null): void {
     this.kernels();
     const { pixels, inC, outC } = dims;
@@ -222,8 +239,9 @@ export class WasmSimdBackend implements Backend {
     const xp = this.a.input(x);
     const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
+    const stage = this.stageSlots(inC);
     // Split pixels in multiples of the 4-pixel tile.
-    this.parallel('f32_pwconv_nhwc_4x8', pixels, 4, [yp, xp, wp, inC, outC, lo, hi], 'pointwiseConv');
+    this.parallel('f32_pwconv_nhwc_4x8', pixels, 4, [yp, xp, wp, inC, outC, lo, hi, ...stage], 'pointwiseConv');
     this.a.output(out, yp);
   }
 
@@ -236,8 +254,9 @@ export class WasmSimdBackend implements Backend {
     const xp = this.a.input(x);
     const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
+    const stage = this.stageSlots(inC);
     // Batch 1 has a single row: split the 8-channel blocks between threads instead.
-    this.parallel('f32_fc_4x8', Math.ceil(outC / 8), 1, [yp, xp, wp, n, inC, outC, lo, hi], 'fullyConnected');
+    this.parallel('f32_fc_4x8', Math.ceil(outC / 8), 1, [yp, xp, wp, n, inC, outC, lo, hi, ...stage], 'fullyConnected');
     this.a.output(out, yp);
   }
 
@@ -342,7 +361,8 @@ export class WasmSimdBackend implements Backend {
     checkInvertedResidualArgs(out, x, weights, dims, g, rows);
     const { n, inC, hidden, outC, residual } = dims;
     const expand = weights.expand;
-    checkLength(scratch, this.invertedResidualScratchLength({ hidden, expand: expand !== null }, g, rows), 'inverted-residual: scratch');
+    const scratchDims = { inC, hidden, expand: expand !== null };
+    checkLength(scratch, this.invertedResidualScratchLength(scratchDims, g, rows), 'inverted-residual: scratch');
     if (g.kH !== 3 || g.kW !== 3) {
       const need = invertedResidualScratchLength({ hidden, expand: expand !== null }, g, rows);
       f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch.subarray(0, need), this.layerOps());
@@ -364,8 +384,8 @@ export class WasmSimdBackend implements Backend {
     // whole scratch: taller tiles, no halo recomputed and fewer passes of the 1×1 weights, so 2
     // threads under contention cost what 1 thread costs. Same bits either way.
     const solo = this.pool === null || this.pool.claimSolo();
-    const tiling = this.fusedTiling({ hidden, expand: expand !== null }, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
-    const { bandBytes, slotBytes } = fusedSlot({ hidden, expand: expand !== null }, g, tiling.tileRows);
+    const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
+    const { bandBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
     const heap = this.heap();
     const I = new Int32Array(heap.buffer, params, 32);
     const F = new Float32Array(heap.buffer, params, 32);
@@ -378,6 +398,7 @@ export class WasmSimdBackend implements Backend {
     F[28] = RELU6.max;
     I[29] = tiling.share;
     I[30] = tiling.tilesPerPart;
+    I[31] = stageOffset;
     // Chunks of whole parts: a thread runs its part's tiles in order, reusing each band's overlap.
     const tiles = n * tiling.tilesPerImage;
     if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
@@ -386,9 +407,9 @@ export class WasmSimdBackend implements Backend {
   }
 
   /** Floats of scratch invertedResidual needs: one slot per thread, plus alignment. */
-  invertedResidualScratchLength(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): number {
+  invertedResidualScratchLength(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): number {
     if (g.kH !== 3 || g.kW !== 3) return invertedResidualScratchLength(dims, g, rows);
-    return (this.threads * fusedSlot(dims, g, this.fusedTiling(dims, g, rows, this.threads, FUSED_SLOT_BYTES).tileRows).slotBytes + ALIGN) / 4;
+    return (this.threads * fusedSlot(dims, g, this.fusedTiling(dims, g, rows, this.threads, Infinity).tileRows).slotBytes + ALIGN) / 4;
   }
 
   /**
@@ -396,15 +417,16 @@ export class WasmSimdBackend implements Backend {
    * `rows`, grown while a thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map
    * streams the 1×1 weights past 14 pixels only, instead of the layer kernel's 32: measured +19 %
    * instructions and +36 % L1 misses with the memory plan's 1-row tiles) and within `slotLimit`
-   * bytes. With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
+   * bytes, or to the whole part when its slot fits WHOLE_PART_SLOT_BYTES (and `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
    * rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
    * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
-  private fusedTiling(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): FusedTiling {
+  private fusedTiling(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): FusedTiling {
     const limit = Math.min(FUSED_SLOT_BYTES, slotLimit);
     let r = Math.min(rows, g.outH);
     while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
     const share = Math.ceil(g.outH / Math.max(1, threads));
+    if (r < share && fusedSlot(dims, g, share).slotBytes <= Math.min(WHOLE_PART_SLOT_BYTES, slotLimit)) r = share;
     const tilesPerPart = Math.ceil(share / Math.min(r, share));
     const tileRows = Math.ceil(share / tilesPerPart);
     return { tileRows, share, tilesPerPart, tilesPerImage: Math.ceil(g.outH / share) * tilesPerPart };
@@ -414,8 +436,8 @@ export class WasmSimdBackend implements Backend {
    * The fused block's tiling when `threads` threads share it (1: one thread, within one slot of
    * FUSED_SLOT_BYTES), as invertedResidual uses it. For reports (bench/fused.ts: the 2-thread split).
    */
-  fusedTilingFor(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number, threads: number): FusedTiling {
-    return this.fusedTiling(dims, g, rows, threads, FUSED_SLOT_BYTES);
+  fusedTilingFor(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number): FusedTiling {
+    return this.fusedTiling(dims, g, rows, threads, Infinity);
   }
 
   /** This backend's layer kernels as the scalar tiling's per-tile ops. */
@@ -485,11 +507,23 @@ export interface FusedTiling {
   readonly tilesPerImage: number;
 }
 
-/** One thread's scratch slot of the fused block: the expanded band (with an expansion conv), then the depthwise tile. */
-function fusedSlot(dims: { readonly hidden: number; readonly expand: boolean }, g: Conv2dGeometry, rows: number): { bandBytes: number; slotBytes: number } {
+/**
+ * One thread's scratch slot of the fused block: the expanded band (with an expansion conv), the
+ * depthwise tile, then the 1×1 kernels' staging buffer for the wider of their two inputs.
+ */
+function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): { bandBytes: number; stageOffset: number; slotBytes: number } {
   const span = (floats: number): number => arenaSpan(floats * 4);
   const bandBytes = dims.expand ? span(invertedResidualBandRows(g, rows) * g.inW * dims.hidden) : 0;
-  return { bandBytes, slotBytes: bandBytes + span(rows * g.outW * dims.hidden) };
+  const stageOffset = bandBytes + span(rows * g.outW * dims.hidden);
+  return { bandBytes, stageOffset, slotBytes: stageOffset + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)) };
+}
+
+/** Pixels per block of the 1×1 kernels (PIXEL_BLOCK in kernels/wasm/f32-pwconv-nhwc-4x8.ts). */
+const POINTWISE_PIXEL_BLOCK = 64;
+
+/** Bytes of one thread's 1×1 staging buffer for `inC` input channels (stageBytes in the kernel), arena-aligned. */
+function pointwiseStageBytes(inC: number): number {
+  return arenaSpan(POINTWISE_PIXEL_BLOCK * inC * 4);
 }
 
 export function createWasmSimdBackend(options: WasmSimdOptions = {}): WasmSimdBackend {

@@ -229,7 +229,7 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     // The backend's own fused block (one call, its threads) when it has one; else the scalar
     // tiling running the backend's layer kernels per tile. Both are bit-identical to layer by layer.
     const own = inner.invertedResidual !== undefined && inner.invertedResidualScratchLength !== undefined;
-    const scratchElements = own ? inner.invertedResidualScratchLength!({ hidden: dw.outC, expand: expand !== null }, dw.geometry, tiling.rows) : tiling.scratchElements;
+    const scratchElements = own ? inner.invertedResidualScratchLength!({ inC: dims.inC, hidden: dw.outC, expand: expand !== null }, dw.geometry, tiling.rows) : tiling.scratchElements;
     const scratch = alloc(scratchElements);
     tileScratch = Math.max(tileScratch, scratchElements * 4);
     if (own) inner.invertedResidual!(y, x, blockWeights, dims, dw.geometry, tiling.rows, scratch);
@@ -352,7 +352,7 @@ export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: 
       const tiling = fusedBlockTiling(b, options.tileBudgetBytes ?? DEFAULT_TILE_BUDGET_BYTES);
       const dw = b.convs.find((c) => c.kind === 'depthwise');
       if (tiling === null || dw === undefined) continue;
-      const own = inner.invertedResidualScratchLength({ hidden: dw.outC, expand: b.convs[0]!.role === 'expansion' }, dw.geometry, tiling.rows);
+      const own = inner.invertedResidualScratchLength({ inC: b.inShape[2], hidden: dw.outC, expand: b.convs[0]!.role === 'expansion' }, dw.geometry, tiling.rows);
       extra = Math.max(extra, Math.ceil((own - tiling.scratchElements) * 4 / 64) * 64);
     }
   }
