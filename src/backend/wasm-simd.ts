@@ -240,8 +240,15 @@ export class WasmSimdBackend implements Backend {
     const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
     const stage = this.stageSlots(inC);
-    // Split pixels in multiples of the 4-pixel tile.
-    this.parallel('f32_pwconv_nhwc_4x8', pixels, 4, [yp, xp, wp, inC, outC, lo, hi, ...stage], 'pointwiseConv');
+    if (this.pool !== null && pixels <= POINTWISE_PIXEL_BLOCK) {
+      // One pixel block (the 7×7 maps of 1.0/224): split the 8-channel blocks instead, so each
+      // thread reads half of the weights (split by pixels, both streamed all of them; 1.0/224's
+      // last 1×1 ran at 0.78 of its 1-thread time). Same arithmetic per element (f32_fc_4x8).
+      this.parallel('f32_fc_4x8', Math.ceil(outC / 8), 1, [yp, xp, wp, pixels, inC, outC, lo, hi, ...stage], 'pointwiseConv');
+    } else {
+      // Split pixels in multiples of the 4-pixel tile.
+      this.parallel('f32_pwconv_nhwc_4x8', pixels, 4, [yp, xp, wp, inC, outC, lo, hi, ...stage], 'pointwiseConv');
+    }
     this.a.output(out, yp);
   }
 
@@ -368,6 +375,7 @@ export class WasmSimdBackend implements Backend {
       f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch.subarray(0, need), this.layerOps());
       return;
     }
+    const solo = this.pool === null || this.pool.claimSolo();
     this.a.beginCall();
     const wE = expand === null ? 0 : this.weights(expand.w, expand.bias, `pw8:${hidden}x${inC}`, () => packPointwise8(expand.w, expand.bias, hidden, inC));
     const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
@@ -383,7 +391,6 @@ export class WasmSimdBackend implements Backend {
     // main thread alone (other processes hold the cores), one part and the one slot may take the
     // whole scratch: taller tiles, no halo recomputed and fewer passes of the 1×1 weights, so 2
     // threads under contention cost what 1 thread costs. Same bits either way.
-    const solo = this.pool === null || this.pool.claimSolo();
     const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
     const { bandBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
     const heap = this.heap();
