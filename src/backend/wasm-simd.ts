@@ -375,7 +375,6 @@ export class WasmSimdBackend implements Backend {
       f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch.subarray(0, need), this.layerOps());
       return;
     }
-    const solo = this.pool === null || this.pool.claimSolo();
     this.a.beginCall();
     const wE = expand === null ? 0 : this.weights(expand.w, expand.bias, `pw8:${hidden}x${inC}`, () => packPointwise8(expand.w, expand.bias, hidden, inC));
     const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
@@ -391,6 +390,7 @@ export class WasmSimdBackend implements Backend {
     // main thread alone (other processes hold the cores), one part and the one slot may take the
     // whole scratch: taller tiles, no halo recomputed and fewer passes of the 1×1 weights, so 2
     // threads under contention cost what 1 thread costs. Same bits either way.
+    const solo = this.pool === null || this.pool.claimSolo();
     const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
     const { bandBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
     const heap = this.heap();
