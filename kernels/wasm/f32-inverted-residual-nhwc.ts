@@ -3,8 +3,10 @@
  * The fused inverted residual block (paper §5.1) in one call: for each ROW TILE of the output,
  *
  *   B  expansion 1×1 (IC → HID) + ReLU6 of the input rows the tile reads (the BAND: the tile's rows
- *      plus the depthwise halo), into the slot's band buffer; rows the previous tile of the same
- *      call already expanded are moved to the top of the band (memory.copy), not recomputed;
+ *      plus the depthwise halo), into the slot's band buffer, channel-group planar (one plane of
+ *      band rows × W pixels × 4 channels per channel vector, so that the depthwise finds a pixel's
+ *      neighbours at constant offsets); rows the previous tile of the same call already expanded
+ *      are moved to the top of each plane (memory.copy), not recomputed;
  *   N  depthwise 3×3 + ReLU6 of the band, into the slot's tile buffer;
  *   A  projection 1×1 (HID → OC), linear, straight into the output rows; then the shortcut add.
  *
@@ -14,7 +16,7 @@
  *   y  [N, OH, OW, OC]   x [N, H, W, IC]   (y must not alias x)
  *   weights: packed exactly as for the layer kernels (src/backend/wasm-pack.ts): wE packPointwise8
  *   (0: no expansion, t = 1, the depthwise reads x), wD packDepthwise3x3c4, wP packPointwise8.
- *   zero: W·HID + 4 zero floats (rows outside the image, as in the layer kernel).
+ *   zero: W·max(HID, 4) + 4 zero floats (rows outside the image, as in the layer kernel).
  *
  * Work item: one tile of `rows` output rows of one image. An image's rows are cut into PARTS of
  * `share` rows (one per thread, so that each thread's rows are one contiguous band and only the
@@ -35,7 +37,7 @@
  * arguments); P_* below is the layout, mirrored by src/backend/wasm-simd.ts.
  */
 import { claimSlot, releaseSlot } from './common';
-import { pwCore } from './f32-pwconv-nhwc-4x8';
+import { pwCore, pwCoreNhwc } from './f32-pwconv-nhwc-4x8';
 import { dwInteriorHi, dwInteriorLo, dwRow3x3 } from './f32-dwconv2d-nhwc-k3c4';
 
 const P_Y = 0;
@@ -70,6 +72,7 @@ const P_HI = 112;
 const P_SHARE = 116; // output rows per PART of an image (a thread's share; OH with one thread)
 const P_TILES_PER_PART = 120;
 const P_STAGE_OFFSET = 124; // bytes from the slot's start to its 1×1 staging buffer (pwCore's `stage`)
+const P_PLANE_BYTES = 128; // bytes of one channel-group plane of the band (band rows · W · 16)
 
 export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
   const y = <usize>load<i32>(params, P_Y);
@@ -106,11 +109,12 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   const band = <usize>load<i32>(params, P_SCRATCH) + <usize>slot * <usize>load<i32>(params, P_SLOT_BYTES);
   const tile = band + <usize>load<i32>(params, P_BAND_BYTES);
   const stage = band + <usize>load<i32>(params, P_STAGE_OFFSET);
+  const plane = <usize>load<i32>(params, P_PLANE_BYTES);
 
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   const rowIn = <usize>w * (<usize>ic << 2);
-  const rowHid = <usize>w * (<usize>hid << 2);
+  const rowPlane = <usize>w << 4;                 // one band row in one plane
   const rowDw = <usize>ow * (<usize>hid << 2);
   const rowOut = <usize>ow * (<usize>oc << 2);
   const owHi = dwInteriorHi(w, ow, sw, dw, pl);
@@ -140,21 +144,31 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
     let rowsBase = xn;
     let baseRow = 0;
     let rowStride = rowIn;
+    let pixelStride = <usize>ic << 2; // NHWC x (no expansion: IC = HID)
+    let groupStride: usize = 16;
     if (wE != 0) {
       let first = bandLo;
       if (haveN == n && haveHi >= bandLo) {
-        memory.copy(band, band + <usize>(bandLo - haveLo) * rowHid, <usize>(haveHi - bandLo + 1) * rowHid);
+        const keep = <usize>(haveHi - bandLo + 1) * rowPlane;
+        const from = <usize>(bandLo - haveLo) * rowPlane;
+        for (let q = 0; q < hidBlocks << 1; q++) {
+          const planeAt = band + <usize>q * plane;
+          memory.copy(planeAt, planeAt + from, keep);
+        }
         first = haveHi + 1;
       }
       if (first <= bandHi) {
-        pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowHid, xn + <usize>first * rowIn, wE, ic, hid, lo, hi, stage);
+        pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowPlane, 16, plane << 1, plane,
+          xn + <usize>first * rowIn, wE, ic, hid, lo, hi, stage);
       }
       haveN = n;
       haveLo = bandLo;
       haveHi = bandHi;
       rowsBase = band;
       baseRow = bandLo;
-      rowStride = rowHid;
+      rowStride = rowPlane;
+      pixelStride = 16;
+      groupStride = plane;
     }
 
     // N: the depthwise rows of the tile.
@@ -168,13 +182,13 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
       const row0 = ok0 ? rowsBase + <usize>(ih0 - baseRow) * rowStride : zero;
       const row1 = ok1 ? rowsBase + <usize>(ih1 - baseRow) * rowStride : zero;
       const row2 = ok2 ? rowsBase + <usize>(ih2 - baseRow) * rowStride : zero;
-      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi);
+      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride);
     }
 
     // A: projection into the output rows, then the shortcut (f32_add's a + b, a = the stored projection).
     const yt = y + <usize>n * <usize>oh * rowOut + <usize>oh0 * rowOut;
     const pixels = (oh1 - oh0 + 1) * ow;
-    pwCore(0, pixels, 0, outBlocks, yt, tile, wP, hid, oc, <f32>-Infinity, <f32>Infinity, stage);
+    pwCoreNhwc(0, pixels, 0, outBlocks, yt, tile, wP, hid, oc, <f32>-Infinity, <f32>Infinity, stage);
     if (residual) {
       const xt = xn + <usize>oh0 * rowIn;
       const end = <usize>pixels * (<usize>oc << 2);

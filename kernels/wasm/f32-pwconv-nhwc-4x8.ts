@@ -72,20 +72,35 @@ const PIXEL_BLOCK: i32 = 64;
   }
 }
 
+/** Stores one pixel's 8 channels: contiguous (yHalf = 16, the first nOut lanes) or as two planes' vectors. */
+// @ts-ignore: decorator
+@inline function storeTile8(o: usize, v0: v128, v1: v128, yHalf: usize, nOut: i32): void {
+  if (yHalf == 16) {
+    storeLanes8(o, v0, v1, nOut);
+  } else {
+    v128.store(o, v0);
+    v128.store(o + yHalf, v1);
+  }
+}
+
 /**
  * The GEMM over pixels [p0, p1) and 8-channel weight blocks [b0, b1); also run on row tiles by the
  * fused block (f32-inverted-residual-nhwc.ts), with the same per-element arithmetic. `stage`:
- * stageBytes(ic) bytes of scratch no other concurrent call uses.
+ * stageBytes(ic) bytes of scratch no other concurrent call uses. Output element (pixel p, channel
+ * 8b + i) goes to y + p·yPix + b·yBlk + i·4 for i < 4 and + yHalf for i ≥ 4: NHWC is yPix = OC·4,
+ * yBlk = 32, yHalf = 16 (pwCoreNhwc); the fused block's expanded band is channel-group planar
+ * (yPix = 16, one plane of 4 channels per yHalf bytes), where every lane is stored (the planes of
+ * the zero-padded channels exist).
  */
 // @ts-ignore: decorator
 @inline export function pwCore(
   p0: i32, p1: i32, b0: i32, b1: i32,
-  y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32, stage: usize,
+  y: usize, yPix: usize, yBlk: usize, yHalf: usize,
+  x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32, stage: usize,
 ): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   const xs = <usize>ic << 2;            // bytes per x row
-  const ys = <usize>oc << 2;            // bytes per y row
   const bs = (<usize>ic + 1) << 5;      // bytes per packed weight block
   const kEnd = <usize>ic << 2;
   for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
@@ -93,12 +108,12 @@ const PIXEL_BLOCK: i32 = 64;
     stage4(stage, x + <usize>pb * xs, (pe - pb) >> 2, ic);
     for (let b = b0; b < b1; b++) {
       const wb = wp + <usize>b * bs;
-      const nOut = min(8, oc - (b << 3));
+      const nOut = yHalf == 16 ? min(8, oc - (b << 3)) : 8;
       const bias0 = v128.load(wb);
       const bias1 = v128.load(wb, 16);
       const wk0 = wb + 32;
       const wEnd = wk0 + (<usize>ic << 5);
-      const yb = y + (<usize>b << 5);
+      const yb = y + <usize>b * yBlk;
       let p = pb;
       let xg = stage; // the staged group of pixels p … p+3
       for (; p + 4 <= pe; p += 4, xg += xs << 2) {
@@ -117,11 +132,11 @@ const PIXEL_BLOCK: i32 = 64;
           xv = v128.load32_splat(xk, 12);
           c30 = madd(c30, xv, w0); c31 = madd(c31, xv, w1);
         }
-        const o0 = yb + <usize>p * ys;
-        storeLanes8(o0, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), nOut);
-        storeLanes8(o0 + ys, clamp4(c10, vlo, vhi), clamp4(c11, vlo, vhi), nOut);
-        storeLanes8(o0 + 2 * ys, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), nOut);
-        storeLanes8(o0 + 3 * ys, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), nOut);
+        const o0 = yb + <usize>p * yPix;
+        storeTile8(o0, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + yPix, clamp4(c10, vlo, vhi), clamp4(c11, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + 2 * yPix, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + 3 * yPix, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), yHalf, nOut);
       }
       for (; p < pe; p++) {
         const a0 = x + <usize>p * xs;
@@ -132,10 +147,19 @@ const PIXEL_BLOCK: i32 = 64;
           c00 = madd(c00, xv, v128.load(wk));
           c01 = madd(c01, xv, v128.load(wk, 16));
         }
-        storeLanes8(yb + <usize>p * ys, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), nOut);
+        storeTile8(yb + <usize>p * yPix, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), yHalf, nOut);
       }
     }
   }
+}
+
+/** pwCore writing y as NHWC rows [P, OC]. */
+// @ts-ignore: decorator
+@inline export function pwCoreNhwc(
+  p0: i32, p1: i32, b0: i32, b1: i32,
+  y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32, stage: usize,
+): void {
+  pwCore(p0, p1, b0, b1, y, <usize>oc << 2, 32, 16, x, wp, ic, oc, lo, hi, stage);
 }
 
 /**
@@ -147,7 +171,7 @@ export function f32_pwconv_nhwc_4x8(
   scratch: usize, slotBytes: i32, flags: usize, slots: i32,
 ): void {
   const slot = claimSlot(flags, slots);
-  pwCore(p0, p1, 0, (oc + 7) >> 3, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
+  pwCoreNhwc(p0, p1, 0, (oc + 7) >> 3, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
   releaseSlot(flags, slot);
 }
 
@@ -160,6 +184,6 @@ export function f32_fc_4x8(
   scratch: usize, slotBytes: i32, flags: usize, slots: i32,
 ): void {
   const slot = claimSlot(flags, slots);
-  pwCore(0, n, b0, b1, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
+  pwCoreNhwc(0, n, b0, b1, y, x, wp, ic, oc, lo, hi, scratch + <usize>slot * <usize>slotBytes);
   releaseSlot(flags, slot);
 }

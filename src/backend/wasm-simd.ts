@@ -382,9 +382,9 @@ export class WasmSimdBackend implements Backend {
     const xp = this.a.input(x);
     const yp = this.a.target(out);
     const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
-    const zp = this.allocZeros(g.inW * hidden);
+    const zp = this.allocZeros(g.inW * Math.max(hidden, 4) + 4);
     const flags = this.allocZeros(this.threads);
-    const params = this.alloc(32);
+    const params = this.alloc(40);
     // With workers, each image's rows are cut into one contiguous PART per thread (only the part's
     // first halo is expanded twice), each part into tiles; when the pool will run this layer on the
     // main thread alone (other processes hold the cores), one part and the one slot may take the
@@ -392,10 +392,10 @@ export class WasmSimdBackend implements Backend {
     // threads under contention cost what 1 thread costs. Same bits either way.
     const solo = this.pool === null || this.pool.claimSolo();
     const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
-    const { bandBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
+    const { bandBytes, planeBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
     const heap = this.heap();
-    const I = new Int32Array(heap.buffer, params, 32);
-    const F = new Float32Array(heap.buffer, params, 32);
+    const I = new Int32Array(heap.buffer, params, 40);
+    const F = new Float32Array(heap.buffer, params, 40);
     I.set([
       yp, xp, wE, wD, wP, zp, sp, slotBytes, bandBytes, flags, this.threads,
       g.inH, g.inW, inC, hidden, outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
@@ -406,6 +406,7 @@ export class WasmSimdBackend implements Backend {
     I[29] = tiling.share;
     I[30] = tiling.tilesPerPart;
     I[31] = stageOffset;
+    I[32] = planeBytes;
     // Chunks of whole parts: a thread runs its part's tiles in order, reusing each band's overlap.
     const tiles = n * tiling.tilesPerImage;
     if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
@@ -515,14 +516,17 @@ export interface FusedTiling {
 }
 
 /**
- * One thread's scratch slot of the fused block: the expanded band (with an expansion conv), the
- * depthwise tile, then the 1×1 kernels' staging buffer for the wider of their two inputs.
+ * One thread's scratch slot of the fused block: the expanded band (with an expansion conv; one
+ * plane of band rows × W × 4 floats per channel vector, for every vector of the 8-channel blocks
+ * the expansion writes), the depthwise tile, then the 1×1 kernels' staging buffer for the wider
+ * of their two inputs.
  */
-function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): { bandBytes: number; stageOffset: number; slotBytes: number } {
+function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): { bandBytes: number; planeBytes: number; stageOffset: number; slotBytes: number } {
   const span = (floats: number): number => arenaSpan(floats * 4);
-  const bandBytes = dims.expand ? span(invertedResidualBandRows(g, rows) * g.inW * dims.hidden) : 0;
+  const planeBytes = invertedResidualBandRows(g, rows) * g.inW * 16;
+  const bandBytes = dims.expand ? arenaSpan(planeBytes * 2 * Math.ceil(dims.hidden / 8)) : 0;
   const stageOffset = bandBytes + span(rows * g.outW * dims.hidden);
-  return { bandBytes, stageOffset, slotBytes: stageOffset + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)) };
+  return { bandBytes, planeBytes, stageOffset, slotBytes: stageOffset + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)) };
 }
 
 /** Pixels per block of the 1×1 kernels (PIXEL_BLOCK in kernels/wasm/f32-pwconv-nhwc-4x8.ts). */
