@@ -39,12 +39,17 @@ const WEIGHT_BUDGET_BYTES = 512 * 1024 * 1024;
 /** A fused block's scratch slot per thread (expanded band + depthwise tile + 1×1 staging) may grow to this, for speed (L2: 1 MiB here). */
 const FUSED_SLOT_BYTES = 256 * 1024;
 /**
- * …and up to this when that lets a thread's whole part be ONE tile, so that no halo row is expanded
- * twice: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of their expansion and ran
- * slower than layer by layer (bench/fused.ts: 1.10–1.13×; one tile: 0.86–0.89×). Only where the
- * maps are small, so the arena's peak (at the 112² blocks) does not grow.
+ * …and the slots of all threads together up to this when that lets each thread's whole part be ONE
+ * tile, so that no halo row is expanded
+ * twice and the 1×1 weights pass once: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of
+ * their expansion and ran slower than layer by layer (bench/fused.ts: 1.10–1.13×; one tile:
+ * 0.86–0.89×); the 14×14×576 blocks ran 1-row tiles (the 1×1 staging buffer takes 147 KB of the
+ * slot) at 1.43 ms, one tile 1.29 ms (1 thread, in the network). Only where the maps are small, so
+ * 1.0/224's arena peak (at the 112² blocks, 2.65 MB; 1.58 MB with the stem trick) does not grow;
+ * a small network's may (0.35/96: the slots exceed its whole plan, 0.79 MB measured against the
+ * plan's 0.29 MB).
  */
-const WHOLE_PART_SLOT_BYTES = 768 * 1024;
+const WHOLE_PART_BYTES = 1152 * 1024;
 
 export interface WasmSimdOptions {
   /** Threads including the main thread (default 1 = no workers). */
@@ -425,7 +430,8 @@ export class WasmSimdBackend implements Backend {
    * `rows`, grown while a thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map
    * streams the 1×1 weights past 14 pixels only, instead of the layer kernel's 32: measured +19 %
    * instructions and +36 % L1 misses with the memory plan's 1-row tiles) and within `slotLimit`
-   * bytes, or to the whole part when its slot fits WHOLE_PART_SLOT_BYTES (and `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
+   * bytes, or to the whole part when `threads` such slots fit WHOLE_PART_BYTES (and one fits
+   * `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
    * rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
    * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
@@ -434,7 +440,8 @@ export class WasmSimdBackend implements Backend {
     let r = Math.min(rows, g.outH);
     while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
     const share = Math.ceil(g.outH / Math.max(1, threads));
-    if (r < share && fusedSlot(dims, g, share).slotBytes <= Math.min(WHOLE_PART_SLOT_BYTES, slotLimit)) r = share;
+    const whole = fusedSlot(dims, g, share).slotBytes;
+    if (r < share && whole * Math.max(1, threads) <= WHOLE_PART_BYTES && whole <= slotLimit) r = share;
     const tilesPerPart = Math.ceil(share / Math.min(r, share));
     const tileRows = Math.ceil(share / tilesPerPart);
     return { tileRows, share, tilesPerPart, tilesPerImage: Math.ceil(g.outH / share) * tilesPerPart };
