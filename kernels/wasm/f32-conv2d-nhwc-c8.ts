@@ -10,7 +10,8 @@
  * Work item: one output row of the N·OH rows; threads split [r0, r1).
  * Vectorised over output channels: per tap one splat of x and two weight vectors. Interior
  * columns (every kw tap inside the input) run 4 output pixels at a time so each weight load is
- * used 4 times; border columns run one pixel with per-tap checks. Taps outside the input are
+ * used 4 times (the last group overlapping the one before when their count is not a multiple of
+ * 4); border columns run one pixel with per-tap checks. Taps outside the input are
  * skipped (as in the oracle). Per output element the order is always
  *   acc = bias; for kh (valid) for kw (valid) for ic: acc = acc + x·w
  * so both paths, and every thread split, give the same bits.
@@ -53,11 +54,14 @@ export function f32_conv2d_nhwc_c8(
       const yb = yrow + (<usize>b << 5);
       let ox = 0;
       while (ox < ow) {
-        if (ox >= owLo && ox + 4 <= owHi) {
-          // 4 interior pixels: ox … ox+3, all kw taps inside horizontally.
+        if (ox >= owLo && ox < owHi && owHi - owLo >= 4) {
+          // 4 interior pixels gx … gx+3, all kw taps inside horizontally; the last interior group
+          // is the last four interior columns, recomputing up to three (same bits) rather than
+          // running them through the 1-pixel path.
+          const gx = min(ox, owHi - 4);
           let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
           let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
-          const xcol = xn + <usize>(ox * sw - pl) * ps;
+          const xcol = xn + <usize>(gx * sw - pl) * ps;
           if (stem) {
             // With dilation 1 a kernel row's kw·IC taps are contiguous floats in x, and the four
             // pixels sit 24 bytes apart (stride 2, IC = 3: the stem), a constant memory offset,
@@ -105,12 +109,12 @@ export function f32_conv2d_nhwc_c8(
               a0 += <usize>dw * ps;
             }
           }
-          const o0 = yb + <usize>ox * ys;
+          const o0 = yb + <usize>gx * ys;
           storeLanes8(o0, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), nOut);
           storeLanes8(o0 + ys, clamp4(c10, vlo, vhi), clamp4(c11, vlo, vhi), nOut);
           storeLanes8(o0 + 2 * ys, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), nOut);
           storeLanes8(o0 + 3 * ys, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), nOut);
-          ox += 4;
+          ox = gx + 4;
         } else {
           let c00 = bias0, c01 = bias1;
           const iw0 = ox * sw - pl;
