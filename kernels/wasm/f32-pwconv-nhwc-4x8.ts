@@ -12,11 +12,9 @@
  * interleaved per k ([group][k][4 pixels], `stage`: PIXEL_BLOCK · IC floats of scratch), so the
  * tile's four splat-loads sit at constant offsets from one pointer: measured on a 2-vCPU Xeon
  * (bench/fused-kernels.ts), the four address additions per k this removes were worth 1.2–1.4× —
- * they competed with the float multiplies and adds for the same execution ports. Pixel remainders
- * (P mod 4, e.g. the 49th pixel of a 7×7 map) are covered by one more 4-pixel tile over the last
- * four pixels (recomputing up to three, same bits); blocks under 4 pixels go through a 1 × 8 tile
- * with the same per-element arithmetic; channel remainders (OC mod 8) compute zero-padded lanes
- * and store only the valid ones.
+ * they competed with the float multiplies and adds for the same execution ports. Pixel remainders (P mod 4, e.g. the 49 pixels of a 7×7
+ * map) go through a 1 × 8 tile with the same per-element arithmetic; channel remainders
+ * (OC mod 8) compute zero-padded lanes and store only the valid ones.
  *
  * Per output element the arithmetic is always: acc = bias; for k = 0 … IC−1: acc = acc + x·w
  * (float32, mul then add); then the clamp. So the 4-row and 1-row paths agree bit for bit, and any
@@ -107,14 +105,7 @@ const PIXEL_BLOCK: i32 = 64;
   const kEnd = <usize>ic << 2;
   for (let pb = p0; pb < p1; pb += PIXEL_BLOCK) {
     const pe = min(pb + PIXEL_BLOCK, p1);
-    const n = pe - pb;
-    const groups = n >> 2;
-    stage4(stage, x + <usize>pb * xs, groups, ic);
-    // Pixels left over after the groups of 4 (a 7×7 map's 49th): one more group, the LAST four
-    // pixels, which recomputes up to three of them with the very same instructions (same bits);
-    // the 1-pixel path, latency-bound on two accumulators, is left to blocks under 4 pixels.
-    const tiles = groups + ((n & 3) != 0 && n >= 4 ? 1 : 0);
-    if (tiles > groups) stage4(stage + <usize>groups * (xs << 2), x + <usize>(pe - 4) * xs, 1, ic);
+    stage4(stage, x + <usize>pb * xs, (pe - pb) >> 2, ic);
     for (let b = b0; b < b1; b++) {
       const wb = wp + <usize>b * bs;
       const nOut = yHalf == 16 ? min(8, oc - (b << 3)) : 8;
@@ -123,9 +114,9 @@ const PIXEL_BLOCK: i32 = 64;
       const wk0 = wb + 32;
       const wEnd = wk0 + (<usize>ic << 5);
       const yb = y + <usize>b * yBlk;
+      let p = pb;
       let xg = stage; // the staged group of pixels p … p+3
-      for (let t = 0; t < tiles; t++, xg += xs << 2) {
-        const p = t < groups ? pb + (t << 2) : pe - 4;
+      for (; p + 4 <= pe; p += 4, xg += xs << 2) {
         let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
         let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
         let xk = xg;
@@ -147,7 +138,7 @@ const PIXEL_BLOCK: i32 = 64;
         storeTile8(o0 + 2 * yPix, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), yHalf, nOut);
         storeTile8(o0 + 3 * yPix, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), yHalf, nOut);
       }
-      for (let p = tiles == 0 ? pb : pe; p < pe; p++) {
+      for (; p < pe; p++) {
         const a0 = x + <usize>p * xs;
         let c00 = bias0, c01 = bias1;
         let wk = wk0;

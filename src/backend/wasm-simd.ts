@@ -441,7 +441,7 @@ export class WasmSimdBackend implements Backend {
     while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
     const share = Math.ceil(g.outH / Math.max(1, threads));
     const whole = fusedSlot(dims, g, share).slotBytes;
-    if (r < share && whole * Math.max(1, threads) <= WHOLE_PART_BYTES && whole <= slotLimit) r = share;
+    if (r < share && whole * Math.max(1, threads) <= WHOLE_PART_BYTES + (Math.max(1, threads) - 1) * FUSED_SLOT_BYTES && whole <= slotLimit) r = share;
     const tilesPerPart = Math.ceil(share / Math.min(r, share));
     const tileRows = Math.ceil(share / tilesPerPart);
     return { tileRows, share, tilesPerPart, tilesPerImage: Math.ceil(g.outH / share) * tilesPerPart };
