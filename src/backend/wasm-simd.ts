@@ -39,12 +39,12 @@ const WEIGHT_BUDGET_BYTES = 512 * 1024 * 1024;
 /** A fused block's scratch slot per thread (expanded band + depthwise tile + 1×1 staging) may grow to this, for speed (L2: 1 MiB here). */
 const FUSED_SLOT_BYTES = 256 * 1024;
 /**
- * …and the slots of all threads together up to this when that lets each thread's whole part be ONE
- * tile, so that no halo row is expanded
- * twice and the 1×1 weights pass once: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of
+ * …and the slots of all threads together up to this plus FUSED_SLOT_BYTES per thread after the
+ * first, when that lets each thread's whole part be ONE tile, so that no halo row is expanded twice
+ * and the 1×1 weights pass once: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of
  * their expansion and ran slower than layer by layer (bench/fused.ts: 1.10–1.13×; one tile:
  * 0.86–0.89×); the 14×14×576 blocks ran 1-row tiles (the 1×1 staging buffer takes 147 KB of the
- * slot) at 1.43 ms, one tile 1.29 ms (1 thread, in the network). Only where the maps are small, so
+ * slot) at 1.43 ms, one tile 1.29 ms (1 thread, in the network; 2 threads 0.95 → 0.82 ms). Only where the maps are small, so
  * 1.0/224's arena peak (at the 112² blocks, 2.65 MB; 1.58 MB with the stem trick) does not grow;
  * a small network's may (0.35/96: the slots exceed its whole plan, 0.79 MB measured against the
  * plan's 0.29 MB).
@@ -430,8 +430,8 @@ export class WasmSimdBackend implements Backend {
    * `rows`, grown while a thread's slot stays within FUSED_SLOT_BYTES (a 1-row tile of a 14×14 map
    * streams the 1×1 weights past 14 pixels only, instead of the layer kernel's 32: measured +19 %
    * instructions and +36 % L1 misses with the memory plan's 1-row tiles) and within `slotLimit`
-   * bytes, or to the whole part when `threads` such slots fit WHOLE_PART_BYTES (and one fits
-   * `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
+   * bytes, or to the whole part when `threads` such slots fit WHOLE_PART_BYTES + (threads − 1) ·
+   * FUSED_SLOT_BYTES (and one fits `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
    * rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
    * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
@@ -441,7 +441,8 @@ export class WasmSimdBackend implements Backend {
     while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
     const share = Math.ceil(g.outH / Math.max(1, threads));
     const whole = fusedSlot(dims, g, share).slotBytes;
-    if (r < share && whole * Math.max(1, threads) <= WHOLE_PART_BYTES + (Math.max(1, threads) - 1) * FUSED_SLOT_BYTES && whole <= slotLimit) r = share;
+    const parts = Math.max(1, threads);
+    if (r < share && whole * parts <= WHOLE_PART_BYTES + (parts - 1) * FUSED_SLOT_BYTES && whole <= slotLimit) r = share;
     const tilesPerPart = Math.ceil(share / Math.min(r, share));
     const tileRows = Math.ceil(share / tilesPerPart);
     return { tileRows, share, tilesPerPart, tilesPerImage: Math.ceil(g.outH / share) * tilesPerPart };
