@@ -65,7 +65,9 @@ export function f32_conv2d_nhwc_c8(
           if (stem) {
             // With dilation 1 a kernel row's kw·IC taps are contiguous floats in x, and the four
             // pixels sit 24 bytes apart (stride 2, IC = 3: the stem), a constant memory offset,
-            // so each tap costs one pointer step instead of four address additions.
+            // so each tap costs one pointer step instead of four address additions. (The same
+            // step as the 1×1 kernel's tile with offsets 4/8/12: wasm load offsets are immediates,
+            // so a shared helper taking them as arguments would give the additions back.)
             for (let ky = 0; ky < kh; ky++) {
               const ih = ih0 + ky * dh;
               if (ih < 0 || ih >= h) continue;
