@@ -51,7 +51,8 @@ const BLOCK_BYTES: usize = 160;
  * Input pixel p, channel vector g is at rowK + g·xgs + p·xps: NHWC is xgs = 16, xps = C·4; the
  * fused block's expanded band is channel-group planar, xgs = one plane, xps = 16, which puts the
  * three kernel columns at constant offsets (dilation 1) instead of two address additions each:
- * 1.07–1.35× on the fused tile shapes (bench/fused-kernels.ts). The output row is NHWC.
+ * 1.07–1.35× on bench/fused-kernels.ts's depthwise shapes, measured by giving this kernel's NHWC
+ * loop constant offsets (wrong values, same work) against the unchanged one. The output row is NHWC.
  * Shared by the layer kernel below and the fused block (f32-inverted-residual-nhwc.ts): the same
  * arithmetic per output element in both, whatever the layout.
  */

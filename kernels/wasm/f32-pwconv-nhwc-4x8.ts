@@ -29,12 +29,6 @@ import { claimSlot, clamp4, madd, releaseSlot, storeLanes8 } from './common';
 
 const PIXEL_BLOCK: i32 = 64;
 
-/** Bytes of staging scratch pwCore needs for IC input channels (one pixel block): src/backend/wasm-simd.ts mirrors it. */
-// @ts-ignore: decorator
-@inline export function stageBytes(ic: i32): usize {
-  return <usize>PIXEL_BLOCK * (<usize>ic << 2);
-}
-
 /**
  * Copies `groups` groups of 4 consecutive x rows (IC floats each) from `x` to `dst` as
  * [group][k][4 pixels]: a 4×4 transpose per 4 channels, the channel remainder one float at a time.
@@ -86,8 +80,8 @@ const PIXEL_BLOCK: i32 = 64;
 /**
  * The GEMM over pixels [p0, p1) and 8-channel weight blocks [b0, b1); also run on row tiles by the
  * fused block (f32-inverted-residual-nhwc.ts), with the same per-element arithmetic. `stage`:
- * stageBytes(ic) bytes of scratch no other concurrent call uses. Output element (pixel p, channel
- * 8b + i) goes to y + p·yPix + b·yBlk + i·4 for i < 4 and + yHalf for i ≥ 4: NHWC is yPix = OC·4,
+ * PIXEL_BLOCK · IC floats of scratch no other concurrent call uses (src/backend/wasm-simd.ts
+ * sizes it). Output element (pixel p, channel 8b + i) goes to y + p·yPix + b·yBlk + i·4 for i < 4 and + yHalf for i ≥ 4: NHWC is yPix = OC·4,
  * yBlk = 32, yHalf = 16 (pwCoreNhwc); the fused block's expanded band is channel-group planar
  * (yPix = 16, one plane of 4 channels per yHalf bytes), where every lane is stored (the planes of
  * the zero-padded channels exist).
@@ -164,7 +158,7 @@ const PIXEL_BLOCK: i32 = 64;
 
 /**
  * Pointwise conv over pixels [p0, p1): threads split the pixels. Staging scratch: `slots` slots of
- * `slotBytes` (≥ stageBytes(ic)) at `scratch`, claimed through the flag words at `flags`.
+ * `slotBytes` (≥ PIXEL_BLOCK · IC · 4) at `scratch`, claimed through the flag words at `flags`.
  */
 export function f32_pwconv_nhwc_4x8(
   p0: i32, p1: i32, y: usize, x: usize, wp: usize, ic: i32, oc: i32, lo: f32, hi: f32,

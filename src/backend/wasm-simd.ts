@@ -44,8 +44,8 @@ const FUSED_SLOT_BYTES = 256 * 1024;
  * and the 1×1 weights pass once: the 7×7 blocks of 1.0/224 in 4-row tiles recomputed 29 % of
  * their expansion and ran slower than layer by layer (bench/fused.ts: 1.10–1.13×; one tile:
  * 0.86–0.89×); the 14×14×576 blocks ran 1-row tiles (the 1×1 staging buffer takes 147 KB of the
- * slot) at 1.43 ms, one tile 1.29 ms (1 thread, in the network; 2 threads 0.95 → 0.82 ms). Only where the maps are small, so
- * 1.0/224's arena peak (at the 112² blocks, 2.65 MB; 1.58 MB with the stem trick) does not grow;
+ * slot) at 1.43 ms, one tile 1.29 ms (1 thread, in the network; 2 threads 0.95 → 0.82 ms). Only
+ * where the maps are small, so 1.0/224's arena peak (at the 112² blocks, 2.65 MB; 1.58 MB with the stem trick) does not grow;
  * a small network's may (0.35/96: the slots exceed its whole plan, 0.79 MB measured against the
  * plan's 0.29 MB).
  */
@@ -376,7 +376,7 @@ export class WasmSimdBackend implements Backend {
     const scratchDims = { inC, hidden, expand: expand !== null };
     checkLength(scratch, this.invertedResidualScratchLength(scratchDims, g, rows), 'inverted-residual: scratch');
     if (g.kH !== 3 || g.kW !== 3) {
-      const need = invertedResidualScratchLength({ hidden, expand: expand !== null }, g, rows);
+      const need = invertedResidualScratchLength(scratchDims, g, rows);
       f32InvertedResidualNhwc(out, x, weights, dims, g, rows, scratch.subarray(0, need), this.layerOps());
       return;
     }
@@ -431,8 +431,8 @@ export class WasmSimdBackend implements Backend {
    * streams the 1×1 weights past 14 pixels only, instead of the layer kernel's 32: measured +19 %
    * instructions and +36 % L1 misses with the memory plan's 1-row tiles) and within `slotLimit`
    * bytes, or to the whole part when `threads` such slots fit WHOLE_PART_BYTES + (threads − 1) ·
-   * FUSED_SLOT_BYTES (and one fits `slotLimit`). With `threads` > 1, each image's rows are cut into `threads` contiguous parts of `share`
-   * rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
+   * FUSED_SLOT_BYTES (and one fits `slotLimit`). With `threads` > 1, each image's rows are cut
+   * into `threads` contiguous parts of `share` rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
    * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
   private fusedTiling(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): FusedTiling {
@@ -449,8 +449,8 @@ export class WasmSimdBackend implements Backend {
   }
 
   /**
-   * The fused block's tiling when `threads` threads share it (1: one thread, within one slot of
-   * FUSED_SLOT_BYTES), as invertedResidual uses it. For reports (bench/fused.ts: the 2-thread split).
+   * The fused block's tiling when `threads` threads share it (1: one thread), as invertedResidual
+   * uses it. For reports (bench/fused.ts: the 2-thread split).
    */
   fusedTilingFor(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number): FusedTiling {
     return this.fusedTiling(dims, g, rows, threads, Infinity);
@@ -540,7 +540,7 @@ function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: n
 /** Pixels per block of the 1×1 kernels (PIXEL_BLOCK in kernels/wasm/f32-pwconv-nhwc-4x8.ts). */
 const POINTWISE_PIXEL_BLOCK = 64;
 
-/** Bytes of one thread's 1×1 staging buffer for `inC` input channels (stageBytes in the kernel), arena-aligned. */
+/** Bytes of one thread's 1×1 staging buffer for `inC` input channels (PIXEL_BLOCK · IC floats), arena-aligned. */
 function pointwiseStageBytes(inC: number): number {
   return arenaSpan(POINTWISE_PIXEL_BLOCK * inC * 4);
 }
