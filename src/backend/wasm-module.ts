@@ -60,11 +60,8 @@ export interface KernelExports {
     r0: number, r1: number, y: number, x: number, wp: number, zero: number, h: number, w: number, c: number, oh: number, ow: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, lo: number, hi: number,
   ): void;
-  f32_conv2d_nhwc_c8(
-    r0: number, r1: number, y: number, x: number, wp: number, h: number, w: number, ic: number, oc: number,
-    kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
-    lo: number, hi: number,
-  ): void;
+  /** params: the P_* word block of kernels/wasm/f32-conv2d-nhwc-c8.ts. */
+  f32_conv2d_nhwc_c8(r0: number, r1: number, params: number): void;
   f32_add(i0: number, i1: number, y: number, a: number, b: number): void;
   f32_gavgpool_nhwc(g0: number, g1: number, y: number, x: number, n: number, hw: number, c: number): void;
   f64_resize_rows(r0: number, r1: number, h: number, rowSrc: number, x0s: number, x1s: number, fxs: number, gxs: number, outW: number, c: number): void;

@@ -38,6 +38,8 @@ const INITIAL_PAGES = 256; // 16 MiB
 const WEIGHT_BUDGET_BYTES = 512 * 1024 * 1024;
 /** A fused block's scratch slot per thread (expanded band + depthwise tile + 1×1 staging) may grow to this, for speed (L2: 1 MiB here). */
 const FUSED_SLOT_BYTES = 256 * 1024;
+/** Largest im2col staging slot of conv2d (bytes per thread); wider rows × taps run unstaged. */
+const CONV_STAGE_LIMIT_BYTES = 256 * 1024;
 /**
  * …and the slots of all threads together up to this plus FUSED_SLOT_BYTES per thread after the
  * first, when that lets each thread's whole part be ONE tile, so that no halo row is expanded twice
@@ -195,10 +197,20 @@ export class WasmSimdBackend implements Backend {
     const xp = this.a.input(x);
     const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
-    this.parallel('f32_conv2d_nhwc_c8', n * g.outH, 1, [
-      yp, xp, wp, g.inH, g.inW, inC, outC, g.kH, g.kW, g.outH, g.outW,
-      g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left, lo, hi,
-    ], 'conv2d');
+    // The kernel's im2col staging (one group of 4 pixels × K taps per 16·K bytes, a row's worth per thread).
+    const stageBytes = g.dilationW === 1 ? arenaSpan(Math.ceil(g.outW / 4) * g.kH * g.kW * inC * 16) : 0;
+    const staged = stageBytes > 0 && stageBytes <= CONV_STAGE_LIMIT_BYTES;
+    const scratch = staged ? this.a.alloc(this.threads * stageBytes) : 0;
+    const flags = staged ? this.allocZeros(this.threads) : 0;
+    const params = this.alloc(24);
+    const heap = this.heap();
+    const I = new Int32Array(heap.buffer, params, 24);
+    const F = new Float32Array(heap.buffer, params, 24);
+    I.set([yp, xp, wp, g.inH, g.inW, inC, outC, g.kH, g.kW, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left]);
+    F[17] = lo;
+    F[18] = hi;
+    I.set([scratch, stageBytes, flags, this.threads], 19);
+    this.parallel('f32_conv2d_nhwc_c8', n * g.outH, 1, [params], 'conv2d');
     this.a.output(out, yp);
   }
 
