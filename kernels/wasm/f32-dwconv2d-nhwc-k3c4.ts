@@ -52,7 +52,8 @@ const BLOCK_BYTES: usize = 160;
  * fused block's expanded band is channel-group planar, xgs = one plane, xps = 16, which puts the
  * three kernel columns at constant offsets (dilation 1) instead of two address additions each:
  * 1.07–1.35× on bench/fused-kernels.ts's depthwise shapes, measured by giving this kernel's NHWC
- * loop constant offsets (wrong values, same work) against the unchanged one. The output row is NHWC.
+ * loop constant offsets (wrong values, same work) against the unchanged one. The output row is NHWC
+ * with `cs` bytes per pixel (C·4, or more when the c channels are a slice of a wider tensor).
  * Shared by the layer kernel below and the fused block (f32-inverted-residual-nhwc.ts): the same
  * arithmetic per output element in both, whatever the layout.
  */
@@ -60,11 +61,10 @@ const BLOCK_BYTES: usize = 160;
 @inline export function dwRow3x3(
   yrow: usize, row0: usize, row1: usize, row2: usize, ok0: bool, ok1: bool, ok2: bool,
   wp: usize, c: i32, w: i32, ow: i32, sw: i32, dw: i32, pl: i32, owLo: i32, owHi: i32, vlo: v128, vhi: v128,
-  xps: usize, xgs: usize,
+  xps: usize, xgs: usize, cs: usize,
 ): void {
   const vzero = f32x4.splat(0);
   const groups = (c + 3) >> 2;
-  const cs = <usize>c << 2;                       // bytes per output pixel
   const step = <usize>sw * xps;
   const tap = <usize>dw * xps;
   const constantTaps = tap == 16;
@@ -192,6 +192,6 @@ export function f32_dwconv2d_nhwc_k3c4(
     const row1 = ok1 ? xn + <usize>ih1 * rowBytes : zero;
     const row2 = ok2 ? xn + <usize>ih2 * rowBytes : zero;
     const yrow = y + <usize>r * <usize>ow * cs;
-    dwRow3x3(yrow, row0, row1, row2, ok0, ok1, ok2, wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, cs, 16);
+    dwRow3x3(yrow, row0, row1, row2, ok0, ok1, ok2, wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, cs, 16, cs);
   }
 }

@@ -182,7 +182,7 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
       const row0 = ok0 ? rowsBase + <usize>(ih0 - baseRow) * rowStride : zero;
       const row1 = ok1 ? rowsBase + <usize>(ih1 - baseRow) * rowStride : zero;
       const row2 = ok2 ? rowsBase + <usize>(ih2 - baseRow) * rowStride : zero;
-      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride);
+      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, <usize>hid << 2);
     }
 
     // A: projection into the output rows, then the shortcut (f32_add's a + b, a = the stored projection).
@@ -195,6 +195,119 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
       let o: usize = 0;
       for (; o + 16 <= end; o += 16) v128.store(yt + o, f32x4.add(v128.load(yt + o), v128.load(xt + o)));
       for (; o < end; o += 4) store<f32>(yt + o, load<f32>(yt + o) + load<f32>(xt + o));
+    }
+  }
+  releaseSlot(flags, slot);
+}
+
+/**
+ * The fused block's first two stages split by CHANNELS instead of rows, for maps so small that a
+ * row split recomputes much of the expansion at the halo (7×7: 9 expanded rows for 7 with two
+ * threads) — the layer kernels' split: work items are 8-channel blocks of the expanded tensor
+ * [u0, u1). For each of its blocks a call computes
+ *
+ *   B  the expansion 1×1 + ReLU6 of EVERY input pixel, into the slot's planar band (all H rows,
+ *      two planes per 8-channel block; pwCore over its blocks only), at most `passBlocks` blocks at
+ *      a time;
+ *   N  the depthwise 3×3 + ReLU6 of every output pixel for those channels, into `y`: the block's
+ *      depthwise output [OH, OW, HID] of ONE image, shared by all threads (each writes its channels).
+ *
+ * The projection then runs split by output channels (f32_fc_4x8 over the OH·OW pixels of y, each
+ * thread half of the weights), so no thread recomputes anything and each reads half of the block's
+ * weights. Same instruction sequence per element as the row-tiled kernel above (pwCore, dwRow3x3):
+ * bit-identical to it and to the layer-by-layer path for any split.
+ */
+const C_Y = 0;
+const C_X = 4;
+const C_WE = 8;
+const C_WD = 12;
+const C_ZERO = 16;
+const C_SCRATCH = 20;
+const C_SLOT_BYTES = 24;
+const C_FLAGS = 28;
+const C_SLOTS = 32;
+const C_H = 36;
+const C_W = 40;
+const C_IC = 44;
+const C_HID = 48;
+const C_OH = 52;
+const C_OW = 56;
+const C_SH = 60;
+const C_SW = 64;
+const C_DH = 68;
+const C_DW = 72;
+const C_PT = 76;
+const C_PL = 80;
+const C_LO = 84; // f32
+const C_HI = 88; // f32
+const C_PASS_BLOCKS = 92; // most 8-channel blocks one pass holds in the band
+const C_STAGE_OFFSET = 96; // bytes from the slot's start to its 1×1 staging buffer
+
+export function f32_expand_depthwise_nhwc(u0: i32, u1: i32, params: usize): void {
+  const y = <usize>load<i32>(params, C_Y);
+  const x = <usize>load<i32>(params, C_X);
+  const wE = <usize>load<i32>(params, C_WE);
+  const wD = <usize>load<i32>(params, C_WD);
+  const zero = <usize>load<i32>(params, C_ZERO);
+  const h = load<i32>(params, C_H);
+  const w = load<i32>(params, C_W);
+  const ic = load<i32>(params, C_IC);
+  const hid = load<i32>(params, C_HID);
+  const oh = load<i32>(params, C_OH);
+  const ow = load<i32>(params, C_OW);
+  const sh = load<i32>(params, C_SH);
+  const sw = load<i32>(params, C_SW);
+  const dh = load<i32>(params, C_DH);
+  const dw = load<i32>(params, C_DW);
+  const pt = load<i32>(params, C_PT);
+  const pl = load<i32>(params, C_PL);
+  const lo = load<f32>(params, C_LO);
+  const hi = load<f32>(params, C_HI);
+  const passBlocks = load<i32>(params, C_PASS_BLOCKS);
+
+  const flags = <usize>load<i32>(params, C_FLAGS);
+  const slot = claimSlot(flags, load<i32>(params, C_SLOTS));
+  const band = <usize>load<i32>(params, C_SCRATCH) + <usize>slot * <usize>load<i32>(params, C_SLOT_BYTES);
+  const stage = band + <usize>load<i32>(params, C_STAGE_OFFSET);
+
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const rowIn = <usize>w * (<usize>ic << 2);
+  const rowPlane = <usize>w << 4;
+  const plane = <usize>h * rowPlane;             // one channel-group plane of the whole map
+  const ys = <usize>hid << 2;                      // bytes per depthwise output pixel
+  const owHi = dwInteriorHi(w, ow, sw, dw, pl);
+  const owLo = dwInteriorLo(pl, sw, owHi);
+
+  for (let p0 = u0; p0 < u1; p0 += passBlocks) {
+    const p1 = min(u1, p0 + passBlocks);
+    const c0 = p0 << 3;                            // first channel of the pass
+    const channels = min(p1 << 3, hid) - c0;
+    // B: the pass's planes; block b's first plane at band + (b − p0)·2·plane (pwCore's yBlk).
+    let rowsBase = x + (<usize>c0 << 2);
+    let rowStride = rowIn;
+    let pixelStride = <usize>ic << 2; // NHWC x (no expansion: IC = HID)
+    let groupStride: usize = 16;
+    if (wE != 0) {
+      pwCore(0, h * w, p0, p1, band - <usize>p0 * (plane << 1), 16, plane << 1, plane, x, wE, ic, hid, lo, hi, stage);
+      rowsBase = band;
+      rowStride = rowPlane;
+      pixelStride = 16;
+      groupStride = plane;
+    }
+    // N: every output row, the pass's channel vectors.
+    for (let oy = 0; oy < oh; oy++) {
+      const ih0 = oy * sh - pt;
+      const ih1 = ih0 + dh;
+      const ih2 = ih1 + dh;
+      const ok0 = ih0 >= 0 && ih0 < h;
+      const ok1 = ih1 >= 0 && ih1 < h;
+      const ok2 = ih2 >= 0 && ih2 < h;
+      const row0 = ok0 ? rowsBase + <usize>ih0 * rowStride : zero;
+      const row1 = ok1 ? rowsBase + <usize>ih1 * rowStride : zero;
+      const row2 = ok2 ? rowsBase + <usize>ih2 * rowStride : zero;
+      dwRow3x3(y + <usize>oy * <usize>ow * ys + (<usize>c0 << 2), row0, row1, row2, ok0, ok1, ok2, wD + <usize>(c0 >> 2) * 160, channels,
+        w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, ys);
     }
   }
   releaseSlot(flags, slot);

@@ -165,12 +165,15 @@ for (const u of UNDER_TEST) {
       expect(checked).toBeGreaterThan(RUNS / 3);
     });
 
-    it('real MobileNetV2 blocks (1.0/224 features.2 stride 2, features.3 shortcut; DeepLab dilation 2) at small and large tiles', () => {
+    it('real MobileNetV2 blocks (1.0/224 features.2 stride 2, features.3 shortcut, the 7×7 blocks split by channels on 2 threads; DeepLab dilation 2) at small and large tiles', () => {
       for (const c of [
         { n: 1, h: 112, w: 112, inC: 16, t: 6, outC: 24, stride: 2, dilation: 1, padding: 'symmetric' as Padding, residual: false, rows: 3, seed: 7 },
         { n: 1, h: 56, w: 56, inC: 24, t: 6, outC: 24, stride: 1, dilation: 1, padding: 'symmetric' as Padding, residual: true, rows: 5, seed: 8 },
         { n: 2, h: 33, w: 33, inC: 64, t: 6, outC: 96, stride: 1, dilation: 2, padding: 'tf-same' as Padding, residual: false, rows: 33, seed: 9 },
         { n: 1, h: 112, w: 112, inC: 32, t: 1, outC: 16, stride: 1, dilation: 1, padding: 'symmetric' as Padding, residual: false, rows: 4, seed: 10 },
+        { n: 1, h: 14, w: 14, inC: 96, t: 6, outC: 160, stride: 2, dilation: 1, padding: 'tf-same' as Padding, residual: false, rows: 7, seed: 11 },
+        { n: 2, h: 7, w: 7, inC: 160, t: 6, outC: 160, stride: 1, dilation: 1, padding: 'symmetric' as Padding, residual: true, rows: 7, seed: 12 },
+        { n: 1, h: 7, w: 7, inC: 160, t: 6, outC: 320, stride: 1, dilation: 1, padding: 'symmetric' as Padding, residual: false, rows: 2, seed: 13 },
       ]) {
         const b = build(c)!;
         const got = fused(be, b, true);
@@ -187,6 +190,12 @@ for (const u of UNDER_TEST) {
         for (let i = 0; i < 20; i++) fused(be, b, true);
         if (alone) expect(w.threadStats().workerChunks).toBe(before);
         else expect(w.threadStats().workerChunks).toBeGreaterThan(before);
+        // A 7×7 block: split by channels with workers, by rows (one part) alone.
+        const small = build({ n: 1, h: 7, w: 7, inC: 16, t: 6, outC: 16, stride: 1, dilation: 1, padding: 'symmetric', residual: true, rows: 7, seed: 4 })!;
+        const mid = w.threadStats().workerChunks;
+        for (let i = 0; i < 20; i++) fused(be, small, true);
+        if (alone) expect(w.threadStats().workerChunks).toBe(mid);
+        else expect(w.threadStats().workerChunks).toBeGreaterThan(mid);
       });
     }
 

@@ -408,6 +408,11 @@ export class WasmSimdBackend implements Backend {
     // whole scratch: taller tiles, no halo recomputed and fewer passes of the 1×1 weights, so 2
     // threads under contention cost what 1 thread costs. Same bits either way.
     const solo = this.pool === null || this.pool.claimSolo();
+    if (!solo && channelSplits(g)) {
+      this.invertedResidualByChannels({ xp, yp, wE, wD, wP, zp, sp, flags }, dims, g);
+      this.a.output(out, yp);
+      return;
+    }
     const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
     const { bandBytes, planeBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
     const heap = this.heap();
@@ -431,10 +436,53 @@ export class WasmSimdBackend implements Backend {
     this.a.output(out, yp);
   }
 
-  /** Floats of scratch invertedResidual needs: one slot per thread, plus alignment. */
+  /**
+   * A small map's fused block on the workers, split by CHANNELS (f32_expand_depthwise_nhwc, then
+   * the projection by output channels, then the shortcut), one image at a time: the row split
+   * recomputes the halo's expansion (7×7 maps: 9 expanded rows for 7) and makes every thread
+   * stream all of the block's weights; split by channels no thread recomputes anything and each
+   * reads its share of the weights. Same bits (same kernels per element). Scratch: the image's
+   * depthwise output, then one slot per thread (channelSplitLayout).
+   */
+  private invertedResidualByChannels(
+    p: { xp: number; yp: number; wE: number; wD: number; wP: number; zp: number; sp: number; flags: number },
+    dims: InvertedResidualDims, g: Conv2dGeometry,
+  ): void {
+    const { n, inC, hidden, outC, residual } = dims;
+    const { xp, yp } = p;
+    const L = channelSplitLayout({ inC, hidden, expand: p.wE !== 0 }, g, this.threads);
+    const heap = this.heap();
+    const params = this.alloc(32);
+    const I = new Int32Array(heap.buffer, params, 32);
+    const F = new Float32Array(heap.buffer, params, 32);
+    const dwOut = p.sp;
+    const slots = p.sp + L.dwBytes;
+    const k = this.kernels();
+    const inImage = g.inH * g.inW * inC * 4;
+    const outImage = g.outH * g.outW * outC * 4;
+    for (let i = 0; i < n; i++) {
+      I.set([dwOut, xp + i * inImage, p.wE, p.wD, p.zp, slots, L.slotBytes, p.flags, this.threads,
+        g.inH, g.inW, inC, hidden, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left]);
+      F[21] = RELU6.min;
+      F[22] = RELU6.max;
+      I[23] = L.passBlocks;
+      I[24] = L.stageOffset;
+      this.parallel('f32_expand_depthwise_nhwc', Math.ceil(hidden / 8), L.passBlocks, [params], 'invertedResidual');
+      const y = yp + i * outImage;
+      const outBlocks = Math.ceil(outC / 8);
+      this.parallel('f32_fc_4x8', outBlocks, Math.ceil(outBlocks / this.threads), [
+        y, dwOut, p.wP, g.outH * g.outW, hidden, outC, -Infinity, Infinity, slots, L.slotBytes, p.flags, this.threads,
+      ], 'invertedResidual');
+      if (residual) k.f32_add(0, g.outH * g.outW * outC, y, y, xp + i * inImage);
+    }
+  }
+
+  /** Floats of scratch invertedResidual needs: one slot per thread (row split), or the channel split's layout; plus alignment. */
   invertedResidualScratchLength(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): number {
     if (g.kH !== 3 || g.kW !== 3) return invertedResidualScratchLength(dims, g, rows);
-    return (this.threads * fusedSlot(dims, g, this.fusedTiling(dims, g, rows, this.threads, Infinity).tileRows).slotBytes + ALIGN) / 4;
+    const rowSplit = this.threads * fusedSlot(dims, g, this.fusedTiling(dims, g, rows, this.threads, Infinity).tileRows).slotBytes;
+    const channelSplit = this.threads > 1 && channelSplits(g) ? channelSplitLayout(dims, g, this.threads).totalBytes : 0;
+    return (Math.max(rowSplit, channelSplit) + ALIGN) / 4;
   }
 
   /**
@@ -547,6 +595,31 @@ function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: n
   const bandBytes = dims.expand ? arenaSpan(planeBytes * 2 * Math.ceil(dims.hidden / 8)) : 0;
   const stageOffset = bandBytes + span(rows * g.outW * dims.hidden);
   return { bandBytes, planeBytes, stageOffset, slotBytes: stageOffset + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)) };
+}
+
+/**
+ * With workers, blocks whose output map is at most this tall run split by channels
+ * (invertedResidualByChannels): the 7×7 blocks of 1.0/224, 0.98 of the network's 2-thread time
+ * (bench/fused-ab.js, 80 alternated passes); adding the 14×14 blocks: no further gain (0.996).
+ */
+const CHANNEL_SPLIT_MAX_ROWS = 7;
+
+function channelSplits(g: Conv2dGeometry): boolean {
+  return g.outH <= CHANNEL_SPLIT_MAX_ROWS;
+}
+
+/**
+ * The channel split's scratch: the image's depthwise output [OH, OW, HID], then per thread a slot
+ * of the expansion's planar band for `passBlocks` 8-channel blocks (all H rows) and the 1×1
+ * staging buffer (of the expansion's input, then — after the expansion — of the projection's).
+ * `passBlocks`: the expanded blocks cut into two chunks per thread.
+ */
+function channelSplitLayout(dims: InvertedResidualScratchDims, g: Conv2dGeometry, threads: number): { dwBytes: number; passBlocks: number; stageOffset: number; slotBytes: number; totalBytes: number } {
+  const dwBytes = arenaSpan(g.outH * g.outW * dims.hidden * 4);
+  const passBlocks = Math.ceil(Math.ceil(dims.hidden / 8) / (2 * threads));
+  const bandBytes = dims.expand ? arenaSpan(passBlocks * 2 * g.inH * g.inW * 16) : 0;
+  const slotBytes = bandBytes + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0));
+  return { dwBytes, passBlocks, stageOffset: bandBytes, slotBytes, totalBytes: dwBytes + threads * slotBytes };
 }
 
 /** Pixels per block of the 1×1 kernels (PIXEL_BLOCK in kernels/wasm/f32-pwconv-nhwc-4x8.ts). */
