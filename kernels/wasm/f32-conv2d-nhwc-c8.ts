@@ -26,8 +26,8 @@
  * Parameters are a block of i32/f32 words at `params` (P_* below; src/backend/wasm-simd.ts writes
  * it). P_SCRATCH = 0: no staging.
  */
-import { claimSlot, clamp4, madd, releaseSlot, storeLanes8 } from './common';
-import { interleave4, tile4x8 } from './f32-pwconv-nhwc-4x8';
+import { claimSlot, clamp4, madd, releaseSlot } from './common';
+import { interleave4, storeTile8, tile4x8 } from './f32-pwconv-nhwc-4x8';
 
 const P_Y = 0;
 const P_X = 4;
@@ -71,15 +71,50 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
   const dw = load<i32>(params, P_DW);
   const pt = load<i32>(params, P_PT);
   const pl = load<i32>(params, P_PL);
-  const lo = load<f32>(params, P_LO);
-  const hi = load<f32>(params, P_HI);
+  const vlo = f32x4.splat(load<f32>(params, P_LO));
+  const vhi = f32x4.splat(load<f32>(params, P_HI));
   const scratch = <usize>load<i32>(params, P_SCRATCH);
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
+  const ys = <usize>oc << 2;                       // bytes per output pixel
+  const imageBytes = <usize>h * <usize>w * (<usize>ic << 2);
+  let slot = 0;
+  let stage: usize = 0;
+  if (scratch != 0) {
+    slot = claimSlot(<usize>load<i32>(params, P_FLAGS), load<i32>(params, P_SLOTS));
+    stage = scratch + <usize>slot * <usize>load<i32>(params, P_SLOT_BYTES);
+  }
+  for (let r = r0; r < r1; r++) {
+    const n = r / oh;
+    const oy = r - n * oh;
+    convRow(y + <usize>r * <usize>ow * ys, ys, 32, 16, x + <usize>n * imageBytes, oy * sh - pt, wp,
+      h, w, ic, oc, kh, kw, ow, sw, dh, dw, pl, stage, vlo, vhi);
+  }
+  if (scratch != 0) releaseSlot(<usize>load<i32>(params, P_FLAGS), slot);
+}
+
+/**
+ * Bytes of im2col staging convRow needs for a row of `ow` outputs with kh·kw·ic taps (a slot of at
+ * least this, or 0: unstaged). Mirrored by src/backend/wasm-simd.ts (convStageBytes).
+ */
+// @ts-ignore: decorator
+@inline export function convStageBytes(ow: i32, kh: i32, kw: i32, ic: i32): usize {
+  return <usize>((ow + 3) >> 2) * (<usize>(kh * kw * ic) << 4);
+}
+
+/**
+ * One output row of the conv (all output channels): image `xn`, first kernel row at input row
+ * `ih0`. Output pixel ox, channel 8b + i goes to yrow + ox·yPix + b·yBlk + i·4 (+ yHalf for i ≥ 4):
+ * NHWC is (OC·4, 32, 16); the fused block's planar band is (16, 2·plane, plane), where every lane
+ * is stored (storeTile8). `stage`: a slot of convStageBytes for the staged path, or 0.
+ */
+// @ts-ignore: decorator
+@inline export function convRow(
+  yrow: usize, yPix: usize, yBlk: usize, yHalf: usize, xn: usize, ih0: i32, wp: usize,
+  h: i32, w: i32, ic: i32, oc: i32, kh: i32, kw: i32, ow: i32, sw: i32, dh: i32, dw: i32, pl: i32,
+  stage: usize, vlo: v128, vhi: v128,
+): void {
   const blocks = (oc + 7) >> 3;
   const ps = <usize>ic << 2;                       // bytes per input pixel
   const rowBytes = <usize>w * ps;
-  const ys = <usize>oc << 2;                       // bytes per output pixel
   const taps = kh * kw * ic;                       // per output element (the GEMM's K)
   const bs = (<usize>taps + 1) << 5;               // bytes per packed block
   // Columns whose kw taps are all inside: ox·sw − pl ≥ 0 and ox·sw − pl + (kw−1)·dw ≤ w − 1.
@@ -89,107 +124,92 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
   let owLo = (pl + sw - 1) / sw;
   if (owLo > owHi) owLo = owHi;
   const step = <usize>sw * ps;
-  const wEndOffset = 32 + (<usize>taps << 5);      // end of a block's taps from its start
-  const rowTaps = <usize>(kw * ic) << 2;           // bytes of one kernel row's taps (dilation 1)
-  const groupBytes = <usize>taps << 4;               // one staged group: K taps × 4 pixels
-  const groups = (owHi - owLo + 3) >> 2;
-  const staged = scratch != 0 && dw == 1 && owHi - owLo >= 4;
-  let slot = 0;
-  let stage: usize = 0;
-  if (staged) {
-    slot = claimSlot(<usize>load<i32>(params, P_FLAGS), load<i32>(params, P_SLOTS));
-    stage = scratch + <usize>slot * <usize>load<i32>(params, P_SLOT_BYTES);
-  }
-  for (let r = r0; r < r1; r++) {
-    const n = r / oh;
-    const oy = r - n * oh;
-    const ih0 = oy * sh - pt;
-    const xn = x + <usize>n * <usize>h * rowBytes;
-    const yrow = y + <usize>r * <usize>ow * ys;
-    if (staged && ih0 >= 0 && ih0 + (kh - 1) * dh < h) {
-      // im2col of the interior groups, once for all the channel blocks.
-      let dst = stage;
-      for (let gi = 0; gi < groups; gi++) {
-        const gx = min(owLo + (gi << 2), owHi - 4);
-        const xcol = xn + <usize>(gx * sw - pl) * ps;
-        for (let ky = 0; ky < kh; ky++) dst = interleave4(dst, xcol + <usize>(ih0 + ky * dh) * rowBytes, step, rowTaps);
-      }
-      for (let b = 0; b < blocks; b++) {
-        const wb = wp + <usize>b * bs;
-        const nOut = min(8, oc - (b << 3));
-        const bias0 = v128.load(wb);
-        const bias1 = v128.load(wb, 16);
-        const yb = yrow + (<usize>b << 5);
-        for (let gi = 0; gi < groups; gi++) {
-          const gx = min(owLo + (gi << 2), owHi - 4);
-          tile4x8(yb + <usize>gx * ys, ys, 16, nOut, stage + <usize>gi * groupBytes, wb + 32, wb + wEndOffset, bias0, bias1, vlo, vhi);
-        }
-        for (let ox = 0; ox < owLo; ox++) onePixel(yb, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, ys, nOut, bias0, bias1, vlo, vhi);
-        for (let ox = owHi; ox < ow; ox++) onePixel(yb, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, ys, nOut, bias0, bias1, vlo, vhi);
-      }
-      continue;
+  if (stage != 0 && dw == 1 && owHi - owLo >= 4 && ih0 >= 0 && ih0 + (kh - 1) * dh < h) {
+    // im2col of the interior groups, once for all the channel blocks.
+    const wEndOffset = 32 + (<usize>taps << 5);    // end of a block's taps from its start
+    const rowTaps = <usize>(kw * ic) << 2;         // bytes of one kernel row's taps (dilation 1)
+    const groupBytes = <usize>taps << 4;           // one staged group: K taps × 4 pixels
+    const groups = (owHi - owLo + 3) >> 2;
+    let dst = stage;
+    for (let gi = 0; gi < groups; gi++) {
+      const gx = min(owLo + (gi << 2), owHi - 4);
+      const xcol = xn + <usize>(gx * sw - pl) * ps;
+      for (let ky = 0; ky < kh; ky++) dst = interleave4(dst, xcol + <usize>(ih0 + ky * dh) * rowBytes, step, rowTaps);
     }
     for (let b = 0; b < blocks; b++) {
       const wb = wp + <usize>b * bs;
-      const nOut = min(8, oc - (b << 3));
+      const nOut = yHalf == 16 ? min(8, oc - (b << 3)) : 8;
       const bias0 = v128.load(wb);
       const bias1 = v128.load(wb, 16);
-      const yb = yrow + (<usize>b << 5);
-      let ox = 0;
-      while (ox < ow) {
-        if (ox >= owLo && ox < owHi && owHi - owLo >= 4) {
-          // 4 interior pixels gx … gx+3, all kw taps inside horizontally; the last interior group
-          // is the last four interior columns, recomputing up to three (same bits) rather than
-          // running them through the 1-pixel path.
-          const gx = min(ox, owHi - 4);
-          let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
-          let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
-          const xcol = xn + <usize>(gx * sw - pl) * ps;
-          for (let ky = 0; ky < kh; ky++) {
-            const ih = ih0 + ky * dh;
-            if (ih < 0 || ih >= h) continue;
-            let wk = wb + 32 + <usize>(ky * kw * ic) * 32;
-            let a0 = xcol + <usize>ih * rowBytes;
-            for (let kx = 0; kx < kw; kx++) {
-              const a1 = a0 + step;
-              const a2 = a1 + step;
-              const a3 = a2 + step;
-              for (let k: usize = 0; k < ps; k += 4, wk += 32) {
-                const w0 = v128.load(wk);
-                const w1 = v128.load(wk, 16);
-                let xv = v128.load32_splat(a0 + k);
-                c00 = madd(c00, xv, w0); c01 = madd(c01, xv, w1);
-                xv = v128.load32_splat(a1 + k);
-                c10 = madd(c10, xv, w0); c11 = madd(c11, xv, w1);
-                xv = v128.load32_splat(a2 + k);
-                c20 = madd(c20, xv, w0); c21 = madd(c21, xv, w1);
-                xv = v128.load32_splat(a3 + k);
-                c30 = madd(c30, xv, w0); c31 = madd(c31, xv, w1);
-              }
-              a0 += <usize>dw * ps;
+      const yb = yrow + <usize>b * yBlk;
+      for (let gi = 0; gi < groups; gi++) {
+        const gx = min(owLo + (gi << 2), owHi - 4);
+        tile4x8(yb + <usize>gx * yPix, yPix, yHalf, nOut, stage + <usize>gi * groupBytes, wb + 32, wb + wEndOffset, bias0, bias1, vlo, vhi);
+      }
+      for (let ox = 0; ox < owLo; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
+      for (let ox = owHi; ox < ow; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
+    }
+    return;
+  }
+  for (let b = 0; b < blocks; b++) {
+    const wb = wp + <usize>b * bs;
+    const nOut = yHalf == 16 ? min(8, oc - (b << 3)) : 8;
+    const bias0 = v128.load(wb);
+    const bias1 = v128.load(wb, 16);
+    const yb = yrow + <usize>b * yBlk;
+    let ox = 0;
+    while (ox < ow) {
+      if (ox >= owLo && ox < owHi && owHi - owLo >= 4) {
+        // 4 interior pixels gx … gx+3, all kw taps inside horizontally; the last interior group
+        // is the last four interior columns, recomputing up to three (same bits) rather than
+        // running them through the 1-pixel path.
+        const gx = min(ox, owHi - 4);
+        let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1;
+        let c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+        const xcol = xn + <usize>(gx * sw - pl) * ps;
+        for (let ky = 0; ky < kh; ky++) {
+          const ih = ih0 + ky * dh;
+          if (ih < 0 || ih >= h) continue;
+          let wk = wb + 32 + <usize>(ky * kw * ic) * 32;
+          let a0 = xcol + <usize>ih * rowBytes;
+          for (let kx = 0; kx < kw; kx++) {
+            const a1 = a0 + step;
+            const a2 = a1 + step;
+            const a3 = a2 + step;
+            for (let k: usize = 0; k < ps; k += 4, wk += 32) {
+              const w0 = v128.load(wk);
+              const w1 = v128.load(wk, 16);
+              let xv = v128.load32_splat(a0 + k);
+              c00 = madd(c00, xv, w0); c01 = madd(c01, xv, w1);
+              xv = v128.load32_splat(a1 + k);
+              c10 = madd(c10, xv, w0); c11 = madd(c11, xv, w1);
+              xv = v128.load32_splat(a2 + k);
+              c20 = madd(c20, xv, w0); c21 = madd(c21, xv, w1);
+              xv = v128.load32_splat(a3 + k);
+              c30 = madd(c30, xv, w0); c31 = madd(c31, xv, w1);
             }
+            a0 += <usize>dw * ps;
           }
-          const o0 = yb + <usize>gx * ys;
-          storeLanes8(o0, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), nOut);
-          storeLanes8(o0 + ys, clamp4(c10, vlo, vhi), clamp4(c11, vlo, vhi), nOut);
-          storeLanes8(o0 + 2 * ys, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), nOut);
-          storeLanes8(o0 + 3 * ys, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), nOut);
-          ox = gx + 4;
-        } else {
-          onePixel(yb, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, ys, nOut, bias0, bias1, vlo, vhi);
-          ox++;
         }
+        const o0 = yb + <usize>gx * yPix;
+        storeTile8(o0, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + yPix, clamp4(c10, vlo, vhi), clamp4(c11, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + 2 * yPix, clamp4(c20, vlo, vhi), clamp4(c21, vlo, vhi), yHalf, nOut);
+        storeTile8(o0 + 3 * yPix, clamp4(c30, vlo, vhi), clamp4(c31, vlo, vhi), yHalf, nOut);
+        ox = gx + 4;
+      } else {
+        onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
+        ox++;
       }
     }
   }
-  if (staged) releaseSlot(<usize>load<i32>(params, P_FLAGS), slot);
 }
 
 /** Output pixel ox of the row starting at input row ih0, one 8-channel block: every tap checked. */
 // @ts-ignore: decorator
 @inline function onePixel(
-  yb: usize, xn: usize, wb: usize, ox: i32, ih0: i32, h: i32, w: i32, ic: i32, kh: i32, kw: i32,
-  sw: i32, dh: i32, dw: i32, pl: i32, ps: usize, rowBytes: usize, ys: usize, nOut: i32,
+  yb: usize, yPix: usize, yHalf: usize, xn: usize, wb: usize, ox: i32, ih0: i32, h: i32, w: i32, ic: i32, kh: i32, kw: i32,
+  sw: i32, dh: i32, dw: i32, pl: i32, ps: usize, rowBytes: usize, nOut: i32,
   bias0: v128, bias1: v128, vlo: v128, vhi: v128,
 ): void {
   let c00 = bias0, c01 = bias1;
@@ -209,5 +229,5 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
       }
     }
   }
-  storeLanes8(yb + <usize>ox * ys, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), nOut);
+  storeTile8(yb + <usize>ox * yPix, clamp4(c00, vlo, vhi), clamp4(c01, vlo, vhi), yHalf, nOut);
 }

@@ -38,6 +38,7 @@
  */
 import { claimSlot, releaseSlot } from './common';
 import { pwCore, pwCoreNhwc } from './f32-pwconv-nhwc-4x8';
+import { convRow } from './f32-conv2d-nhwc-c8';
 import { dwInteriorHi, dwInteriorLo, dwRow3x3 } from './f32-dwconv2d-nhwc-k3c4';
 
 const P_Y = 0;
@@ -73,6 +74,21 @@ const P_SHARE = 116; // output rows per PART of an image (a thread's share; OH w
 const P_TILES_PER_PART = 120;
 const P_STAGE_OFFSET = 124; // bytes from the slot's start to its 1×1 staging buffer (pwCore's `stage`)
 const P_PLANE_BYTES = 128; // bytes of one channel-group plane of the band (band rows · W · 16)
+// The stem trick (paper Table 3 footnote): P_STEM = 1 makes x the IMAGE [N, S_H, S_W, S_IC] and the
+// expansion B the stem conv (wE: its packed conv8 weights, S_* its geometry; ReLU6), whose output
+// rows — this block's input rows (H × W × HID) — go straight into the band. No shortcut.
+const P_STEM = 132;
+const P_S_H = 136;
+const P_S_W = 140;
+const P_S_IC = 144;
+const P_S_KH = 148;
+const P_S_KW = 152;
+const P_S_SH = 156;
+const P_S_SW = 160;
+const P_S_DH = 164;
+const P_S_DW = 168;
+const P_S_PT = 172;
+const P_S_PL = 176;
 
 export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
   const y = <usize>load<i32>(params, P_Y);
@@ -110,6 +126,20 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   const tile = band + <usize>load<i32>(params, P_BAND_BYTES);
   const stage = band + <usize>load<i32>(params, P_STAGE_OFFSET);
   const plane = <usize>load<i32>(params, P_PLANE_BYTES);
+
+  const stem = load<i32>(params, P_STEM) != 0;
+  const sH = load<i32>(params, P_S_H);
+  const sW = load<i32>(params, P_S_W);
+  const sIc = load<i32>(params, P_S_IC);
+  const sKh = load<i32>(params, P_S_KH);
+  const sKw = load<i32>(params, P_S_KW);
+  const sSh = load<i32>(params, P_S_SH);
+  const sSw = load<i32>(params, P_S_SW);
+  const sDh = load<i32>(params, P_S_DH);
+  const sDw = load<i32>(params, P_S_DW);
+  const sPt = load<i32>(params, P_S_PT);
+  const sPl = load<i32>(params, P_S_PL);
+  const imageBytes = <usize>sH * <usize>sW * (<usize>sIc << 2);
 
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
@@ -157,7 +187,14 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
         }
         first = haveHi + 1;
       }
-      if (first <= bandHi) {
+      if (first <= bandHi && stem) {
+        // The stem conv's rows [first, bandHi] (the same convRow as f32_conv2d_nhwc_c8's).
+        const image = x + <usize>n * imageBytes;
+        for (let r = first; r <= bandHi; r++) {
+          convRow(band + <usize>(r - bandLo) * rowPlane, 16, plane << 1, plane, image, r * sSh - sPt, wE,
+            sH, sW, sIc, hid, sKh, sKw, w, sSw, sDh, sDw, sPl, stage, vlo, vhi);
+        }
+      } else if (first <= bandHi) {
         pwCore(0, (bandHi - first + 1) * w, 0, hidBlocks, band + <usize>(first - bandLo) * rowPlane, 16, plane << 1, plane,
           xn + <usize>first * rowIn, wE, ic, hid, lo, hi, stage);
       }

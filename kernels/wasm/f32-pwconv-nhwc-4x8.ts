@@ -73,7 +73,7 @@ const PIXEL_BLOCK: i32 = 64;
 
 /** Stores one pixel's 8 channels: contiguous (yHalf = 16, the first nOut lanes) or as two planes' vectors. */
 // @ts-ignore: decorator
-@inline function storeTile8(o: usize, v0: v128, v1: v128, yHalf: usize, nOut: i32): void {
+@inline export function storeTile8(o: usize, v0: v128, v1: v128, yHalf: usize, nOut: i32): void {
   if (yHalf == 16) {
     storeLanes8(o, v0, v1, nOut);
   } else {

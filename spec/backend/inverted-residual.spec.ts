@@ -208,3 +208,94 @@ for (const u of UNDER_TEST) {
     });
   });
 }
+
+/**
+ * wasm-simd's stem trick in one call (Backend.stemInvertedResidual: the stem conv as the expansion
+ * of the t = 1 block after it, straight into the fused kernel's band) against the same backend's
+ * conv2d (ReLU6) → invertedResidual (no expansion) — bit for bit: random images, stem strides and
+ * paddings (TF 'same', symmetric, explicit), channel counts off the SIMD widths, depthwise stride
+ * and dilation, batch 1/2, any tile height; 1 thread, 2 threads, 2 threads with the pool alone.
+ */
+const stemCaseArb = fc.record({
+  n: fc.integer({ min: 1, max: 2 }),
+  h: fc.integer({ min: 3, max: 24 }),
+  w: fc.integer({ min: 3, max: 21 }),
+  imageC: fc.constantFrom(1, 3, 4),
+  stemStride: fc.constantFrom(1, 2),
+  stemPadding: fc.constantFrom<Padding>('tf-same', 'symmetric', 'valid'),
+  hidden: fc.constantFrom(4, 5, 8, 16, 32),
+  outC: fc.constantFrom(1, 4, 9, 16),
+  dwStride: fc.constantFrom(1, 2),
+  dwDilation: fc.constantFrom(1, 2),
+  rows: fc.integer({ min: 1, max: 12 }),
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+});
+
+for (const u of UNDER_TEST.filter((t) => t.label.startsWith('wasm-simd'))) {
+  describe(`${u.label}: stemInvertedResidual (the stem trick in one call) ≡ conv2d → invertedResidual, bit for bit`, () => {
+    let be: WasmSimdBackend;
+    beforeAll(async () => { be = (await u.make()) as WasmSimdBackend; });
+    afterAll(() => be.dispose());
+
+    it('random stems and t = 1 blocks; views and plain arrays', () => {
+      let checked = 0;
+      fc.assert(fc.property(stemCaseArb, fc.boolean(), (c, views) => {
+        let sg: Conv2dGeometry;
+        let g: Conv2dGeometry;
+        try {
+          sg = conv2dGeometry({ inH: c.h, inW: c.w, kH: 3, kW: 3, stride: [c.stemStride, c.stemStride], dilation: [1, 1], padding: c.stemPadding });
+          g = conv2dGeometry({ inH: sg.outH, inW: sg.outW, kH: 3, kW: 3, stride: [c.dwStride, c.dwStride], dilation: [c.dwDilation, c.dwDilation], padding: 'tf-same' });
+        } catch {
+          return;
+        }
+        let s = c.seed;
+        const stem = { w: data(c.hidden * 9 * c.imageC, s++, -1, 1), bias: data(c.hidden, s++, -0.5, 0.5) };
+        const depthwise = { w: data(9 * c.hidden, s++, -1.5, 1.5), bias: s % 3 === 0 ? null : data(c.hidden, s++, -1, 1) };
+        const project = { w: data(c.outC * c.hidden, s++, -1, 1), bias: s % 4 === 0 ? null : data(c.outC, s++, -1, 1) };
+        const image = data(c.n * c.h * c.w * c.imageC, s++, -2, 2);
+        const rows = Math.min(c.rows, g.outH);
+        const dims = { n: c.n, imageC: c.imageC, hidden: c.hidden, outC: c.outC };
+        const stemOut = new Float32Array(c.n * sg.outH * sg.outW * c.hidden);
+        be.conv2d(stemOut, image, stem.w, stem.bias, { n: c.n, inC: c.imageC, outC: c.hidden }, sg, RELU6);
+        const blockDims = { n: c.n, inC: c.hidden, hidden: c.hidden, outC: c.outC, residual: false };
+        const want = new Float32Array(c.n * g.outH * g.outW * c.outC);
+        const len = be.invertedResidualScratchLength({ inC: c.hidden, hidden: c.hidden, expand: false }, g, rows);
+        be.invertedResidual(want, stemOut, { expand: null, depthwise, project }, blockDims, g, rows, new Float32Array(len));
+        const scratchLen = be.stemInvertedResidualScratchLength(dims, sg, g, rows);
+        let got: Float32Array;
+        if (views) {
+          be.beginScope();
+          try {
+            const iv = be.scratch(image.length);
+            iv.set(image);
+            const out = be.scratch(want.length);
+            be.stemInvertedResidual(out, iv, { stem, depthwise, project }, dims, sg, g, rows, be.scratch(scratchLen));
+            got = out.slice();
+          } finally {
+            be.endScope();
+          }
+        } else {
+          got = new Float32Array(want.length);
+          be.stemInvertedResidual(got, image, { stem, depthwise, project }, dims, sg, g, rows, new Float32Array(scratchLen));
+        }
+        expectBitIdentical(got, want, `${u.label} ${JSON.stringify(c)}${views ? ' (views)' : ''}`);
+        checked++;
+      }), { numRuns: RUNS, seed: 2718 });
+      expect(checked).toBeGreaterThan(RUNS / 2);
+    });
+
+    it('refuses a depthwise that does not read the stem\'s output, a wrong scratch and a short image', () => {
+      const sg = conv2dGeometry({ inH: 16, inW: 16, kH: 3, kW: 3, stride: [2, 2], dilation: [1, 1], padding: 'tf-same' });
+      const g = conv2dGeometry({ inH: 8, inW: 8, kH: 3, kW: 3, stride: [1, 1], dilation: [1, 1], padding: 'symmetric' });
+      const wrong = conv2dGeometry({ inH: 9, inW: 8, kH: 3, kW: 3, stride: [1, 1], dilation: [1, 1], padding: 'symmetric' });
+      const dims = { n: 1, imageC: 3, hidden: 8, outC: 4 };
+      const weights = { stem: { w: data(8 * 27, 1, -1, 1), bias: null }, depthwise: { w: data(72, 2, -1, 1), bias: null }, project: { w: data(32, 3, -1, 1), bias: null } };
+      const len = be.stemInvertedResidualScratchLength(dims, sg, g, 2);
+      const image = data(16 * 16 * 3, 4, -1, 1);
+      const out = new Float32Array(8 * 8 * 4);
+      expect(() => be.stemInvertedResidual(out, image, weights, dims, sg, wrong, 2, new Float32Array(len))).toThrow(/stem's 8x8 output/);
+      expect(() => be.stemInvertedResidual(out, image, weights, dims, sg, g, 2, new Float32Array(7))).toThrow(/scratch/);
+      expect(() => be.stemInvertedResidual(out, image.subarray(1), weights, dims, sg, g, 2, new Float32Array(len))).toThrow(/image/);
+    });
+  });
+}

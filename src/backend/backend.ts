@@ -24,6 +24,21 @@ export interface InvertedResidualScratchDims {
   readonly expand: boolean;
 }
 
+/** The stem trick's one-call block (Backend.stemInvertedResidual): batch, image channels, the stem's output channels (= the t = 1 block's), the block's output channels. */
+export interface StemBottleneckDims {
+  readonly n: number;
+  readonly imageC: number;
+  readonly hidden: number;
+  readonly outC: number;
+}
+
+/** The stem conv (OHWI [HID, KH, KW, C]) and the t = 1 bottleneck's depthwise and projection. */
+export interface StemBottleneckWeights {
+  readonly stem: { readonly w: Float32Array; readonly bias: Float32Array | null };
+  readonly depthwise: { readonly w: Float32Array; readonly bias: Float32Array | null };
+  readonly project: { readonly w: Float32Array; readonly bias: Float32Array | null };
+}
+
 /** Bilinear sampling grid: 'align-corners' (src = dst·(in−1)/(out−1)), 'half-pixel' (src = (dst+½)·in/out − ½), 'asymmetric' (TF legacy, src = dst·in/out). */
 export type ResizeMode = ResizeCoordinateMode;
 export interface ConcatPart { readonly data: Float32Array; readonly channels: number }
@@ -69,4 +84,13 @@ export interface Backend {
   invertedResidual?(out: Float32Array, x: Float32Array, weights: InvertedResidualWeights, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number, scratch: Float32Array): void;
   /** Scratch floats invertedResidual needs for this block and tiling (with or without an expansion conv). */
   invertedResidualScratchLength?(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): number;
+  /**
+   * Optional: the stem trick in one call — the stem conv `sg` (ReLU6) on `image` [N, H, W, C] as the
+   * expansion of the t = 1 bottleneck after it (depthwise `g` 3×3 + ReLU6 on the stem's output,
+   * projection, no shortcut) → out [N, OH, OW, OC]; the stem's output is never materialised.
+   * Bit-identical to conv2d then invertedResidual on the same backend. `scratch`: exactly
+   * stemInvertedResidualScratchLength(…) floats.
+   */
+  stemInvertedResidual?(out: Float32Array, image: Float32Array, weights: StemBottleneckWeights, dims: StemBottleneckDims, sg: Conv2dGeometry, g: Conv2dGeometry, rows: number, scratch: Float32Array): void;
+  stemInvertedResidualScratchLength?(dims: StemBottleneckDims, sg: Conv2dGeometry, g: Conv2dGeometry, rows: number): number;
 }

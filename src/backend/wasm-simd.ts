@@ -16,10 +16,10 @@
  * at most the derived dot-product bound (spec/helpers/close.ts: K·2⁻²⁴·Σ|xᵢwᵢ|). The clamp has
  * the oracle's exact semantics (NaN and −0 pass through; kernels/wasm/common.ts).
  */
-import type { Backend, ConvDims, DepthwiseDims, InvertedResidualScratchDims, PointwiseDims, PoolDims } from './backend.js';
+import type { Backend, ConvDims, DepthwiseDims, InvertedResidualScratchDims, PointwiseDims, PoolDims, StemBottleneckDims, StemBottleneckWeights } from './backend.js';
 import type { Conv2dGeometry } from '../../kernels/geometry.js';
 import type { Clamp } from '../../kernels/clamp.js';
-import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs } from '../../kernels/check.js';
+import { checkConvIo, checkDepthwiseArgs, checkDims, checkLength, checkMatmulArgs, KernelArgumentError } from '../../kernels/check.js';
 import { f32DwConv2dNhwc } from '../../kernels/f32-dwconv2d-nhwc.js';
 import { bilinearRowPlan, fastConcatChannelsNhwc, fastResizeBilinearNhwc } from './fast-resize-concat.js';
 import { resizeSourceCoord } from '../../kernels/f32-resize-nhwc.js';
@@ -217,7 +217,7 @@ export class WasmSimdBackend implements Backend {
     const yp = this.a.target(out);
     const [lo, hi] = bounds(clamp);
     // The kernel's im2col staging (one group of 4 pixels × K taps per 16·K bytes, a row's worth per thread).
-    const stageBytes = g.dilationW === 1 ? arenaSpan(Math.ceil(g.outW / 4) * g.kH * g.kW * inC * 16) : 0;
+    const stageBytes = g.dilationW === 1 ? convStageBytes(g, inC) : 0;
     const staged = stageBytes > 0 && stageBytes <= CONV_STAGE_LIMIT_BYTES;
     const scratch = staged ? this.a.alloc(this.threads * stageBytes) : 0;
     const flags = staged ? this.allocZeros(this.threads) : 0;
@@ -420,7 +420,6 @@ export class WasmSimdBackend implements Backend {
     const yp = this.a.target(out);
     const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
     const flags = this.allocZeros(this.threads);
-    const params = this.alloc(40);
     // With workers, each image's rows are cut into one contiguous PART per thread (only the part's
     // first halo is expanded twice), each part into tiles; when the pool will run this layer on the
     // main thread alone (other processes hold the cores), one part and the one slot may take the
@@ -432,13 +431,30 @@ export class WasmSimdBackend implements Backend {
       this.a.output(out, yp);
       return;
     }
-    const tiling = this.fusedTiling(scratchDims, g, rows, solo ? 1 : this.threads, scratch.length * 4 - ALIGN);
-    const { bandBytes, planeBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows);
+    this.launchRowTiles({ xp, yp, wE, wD, wP, zp, sp, flags, solo, scratchBytes: scratch.length * 4 - ALIGN }, scratchDims, dims, g, rows, null);
+    this.a.output(out, yp);
+  }
+
+  /**
+   * The row-tiled fused kernel (f32_inverted_residual_nhwc) on placed weights and copied-in tensors:
+   * its tiling, parameter block and dispatch. `stem`: x is the image and the expansion the stem conv
+   * (stemInvertedResidual).
+   */
+  private launchRowTiles(
+    p: { xp: number; yp: number; wE: number; wD: number; wP: number; zp: number; sp: number; flags: number; solo: boolean; scratchBytes: number },
+    scratchDims: InvertedResidualScratchDims, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number,
+    stem: { g: Conv2dGeometry; imageC: number } | null,
+  ): void {
+    const { n, inC, hidden, outC, residual } = dims;
+    const convStage = stem === null ? 0 : convStageBytes(stem.g, stem.imageC);
+    const tiling = this.fusedTiling(scratchDims, g, rows, p.solo ? 1 : this.threads, p.scratchBytes, convStage);
+    const { bandBytes, planeBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows, convStage);
+    const params = this.alloc(48);
     const heap = this.heap();
-    const I = new Int32Array(heap.buffer, params, 40);
-    const F = new Float32Array(heap.buffer, params, 40);
+    const I = new Int32Array(heap.buffer, params, 48);
+    const F = new Float32Array(heap.buffer, params, 48);
     I.set([
-      yp, xp, wE, wD, wP, zp, sp, slotBytes, bandBytes, flags, this.threads,
+      p.yp, p.xp, p.wE, p.wD, p.wP, p.zp, p.sp, slotBytes, bandBytes, p.flags, this.threads,
       g.inH, g.inW, inC, hidden, outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
       tiling.tileRows, residual ? 1 : 0, tiling.tilesPerImage,
     ]);
@@ -448,11 +464,66 @@ export class WasmSimdBackend implements Backend {
     I[30] = tiling.tilesPerPart;
     I[31] = stageOffset;
     I[32] = planeBytes;
+    const sg = stem?.g;
+    I.set(sg === undefined ? new Array<number>(12).fill(0) : [
+      1, sg.inH, sg.inW, stem!.imageC, sg.kH, sg.kW, sg.strideH, sg.strideW, sg.dilationH, sg.dilationW, sg.pad.top, sg.pad.left,
+    ], 33);
     // Chunks of whole parts: a thread runs its part's tiles in order, reusing each band's overlap.
     const tiles = n * tiling.tilesPerImage;
-    if (solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
+    if (p.solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
     else this.parallel('f32_inverted_residual_nhwc', tiles, tiling.tilesPerPart, [params], 'invertedResidual');
+  }
+
+  /**
+   * The stem trick (paper Table 3 footnote) in one call: the stem conv (ReLU6) runs as the
+   * expansion of the t = 1 bottleneck after it, its output rows written straight into the fused
+   * kernel's band (f32_inverted_residual_nhwc with P_STEM; convRow, the stem kernel's own row code),
+   * so the stem's output is never materialised. Bit-identical to conv2d → invertedResidual on this
+   * backend: every stem value is the same convRow computation, every later one the same kernel.
+   */
+  stemInvertedResidual(out: Float32Array, image: Float32Array, weights: StemBottleneckWeights, dims: StemBottleneckDims, sg: Conv2dGeometry, g: Conv2dGeometry, rows: number, scratch: Float32Array): void {
+    this.kernels();
+    const { n, imageC, hidden, outC } = dims;
+    checkDims('stem-bottleneck', { n, imageC, hidden, outC, rows });
+    if (g.kH !== 3 || g.kW !== 3 || g.inH !== sg.outH || g.inW !== sg.outW) {
+      throw new KernelArgumentError(`stem-bottleneck: the block's depthwise must be 3×3 on the stem's ${sg.outH}x${sg.outW} output, got ${g.kH}x${g.kW} on ${g.inH}x${g.inW}`);
+    }
+    checkLength(image, { N: n, H: sg.inH, W: sg.inW, C: imageC }, 'stem-bottleneck: image');
+    checkLength(weights.stem.w, { HID: hidden, KH: sg.kH, KW: sg.kW, C: imageC }, 'stem-bottleneck: stem w');
+    if (weights.stem.bias !== null) checkLength(weights.stem.bias, { HID: hidden }, 'stem-bottleneck: stem bias');
+    checkLength(out, { N: n, OH: g.outH, OW: g.outW, OC: outC }, 'stem-bottleneck: out');
+    checkLength(weights.depthwise.w, { KH: 3, KW: 3, HID: hidden }, 'stem-bottleneck: depthwise w');
+    if (weights.depthwise.bias !== null) checkLength(weights.depthwise.bias, { HID: hidden }, 'stem-bottleneck: depthwise bias');
+    checkLength(weights.project.w, { OC: outC, HID: hidden }, 'stem-bottleneck: projection w');
+    if (weights.project.bias !== null) checkLength(weights.project.bias, { OC: outC }, 'stem-bottleneck: projection bias');
+    if (rows > g.outH) throw new KernelArgumentError(`stem-bottleneck: ${rows} rows per tile, but the output has only ${g.outH}`);
+    if (out.buffer === image.buffer && out.byteOffset < image.byteOffset + image.byteLength && image.byteOffset < out.byteOffset + out.byteLength) {
+      throw new KernelArgumentError('stem-bottleneck: out must not alias the image');
+    }
+    const blockDims = { n, inC: hidden, hidden, outC, residual: false };
+    const scratchDims = { inC: hidden, hidden, expand: true };
+    checkLength(scratch, this.stemInvertedResidualScratchLength(dims, sg, g, rows), 'stem-bottleneck: scratch');
+    this.a.beginCall();
+    const s = weights.stem;
+    const wS = this.weights(s.w, s.bias, `conv8:${hidden}x${sg.kH}x${sg.kW}x${imageC}`, () => packConv8(s.w, s.bias, hidden, sg.kH, sg.kW, imageC));
+    const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
+    const wP = this.weights(weights.project.w, weights.project.bias, `pw8:${outC}x${hidden}`, () => packPointwise8(weights.project.w, weights.project.bias, outC, hidden));
+    const zp = this.zeros(g.inW * Math.max(hidden, 4) + 4);
+    const xp = this.a.input(image);
+    const yp = this.a.target(out);
+    const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
+    const flags = this.allocZeros(this.threads);
+    const solo = this.pool === null || this.pool.claimSolo();
+    this.launchRowTiles({ xp, yp, wE: wS, wD, wP, zp, sp, flags, solo, scratchBytes: scratch.length * 4 - ALIGN }, scratchDims, blockDims, g, rows, { g: sg, imageC });
     this.a.output(out, yp);
+  }
+
+  /** Floats of scratch stemInvertedResidual needs: one slot per thread (band, tile, 1×1 and stem staging), plus alignment. */
+  stemInvertedResidualScratchLength(dims: StemBottleneckDims, sg: Conv2dGeometry, g: Conv2dGeometry, rows: number): number {
+    const scratchDims = { inC: dims.hidden, hidden: dims.hidden, expand: true };
+    const convStage = convStageBytes(sg, dims.imageC);
+    const tiling = this.fusedTiling(scratchDims, g, rows, this.threads, Infinity, convStage);
+    return (this.threads * fusedSlot(scratchDims, g, tiling.tileRows, convStage).slotBytes + ALIGN) / 4;
   }
 
   /**
@@ -514,12 +585,12 @@ export class WasmSimdBackend implements Backend {
    * into `threads` contiguous parts of `share` rows and each part into equal tiles, so the threads get equal rows (±1 per part) and each
    * expands one extra halo only; one thread: one part of all the rows. Any tiling gives the same bits.
    */
-  private fusedTiling(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number): FusedTiling {
+  private fusedTiling(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, threads: number, slotLimit: number, convStage = 0): FusedTiling {
     const limit = Math.min(FUSED_SLOT_BYTES, slotLimit);
     let r = Math.min(rows, g.outH);
-    while (r < g.outH && fusedSlot(dims, g, r + 1).slotBytes <= limit) r++;
+    while (r < g.outH && fusedSlot(dims, g, r + 1, convStage).slotBytes <= limit) r++;
     const share = Math.ceil(g.outH / Math.max(1, threads));
-    const whole = fusedSlot(dims, g, share).slotBytes;
+    const whole = fusedSlot(dims, g, share, convStage).slotBytes;
     const parts = Math.max(1, threads);
     if (r < share && whole * parts <= WHOLE_PART_BYTES + (parts - 1) * FUSED_SLOT_BYTES && whole <= slotLimit) r = share;
     const tilesPerPart = Math.ceil(share / Math.min(r, share));
@@ -609,12 +680,18 @@ export interface FusedTiling {
  * the expansion writes), the depthwise tile, then the 1×1 kernels' staging buffer for the wider
  * of their two inputs.
  */
-function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number): { bandBytes: number; planeBytes: number; stageOffset: number; slotBytes: number } {
+function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: number, convStage = 0): { bandBytes: number; planeBytes: number; stageOffset: number; slotBytes: number } {
   const span = (floats: number): number => arenaSpan(floats * 4);
   const planeBytes = invertedResidualBandRows(g, rows) * g.inW * 16;
   const bandBytes = dims.expand ? arenaSpan(planeBytes * 2 * Math.ceil(dims.hidden / 8)) : 0;
   const stageOffset = bandBytes + span(rows * g.outW * dims.hidden);
-  return { bandBytes, planeBytes, stageOffset, slotBytes: stageOffset + pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)) };
+  const stageBytes = Math.max(pointwiseStageBytes(Math.max(dims.hidden, dims.expand ? dims.inC : 0)), convStage);
+  return { bandBytes, planeBytes, stageOffset, slotBytes: stageOffset + stageBytes };
+}
+
+/** Bytes of a conv row's im2col staging (convStageBytes in kernels/wasm/f32-conv2d-nhwc-c8.ts), arena-aligned. */
+function convStageBytes(g: Conv2dGeometry, inC: number): number {
+  return arenaSpan(Math.ceil(g.outW / 4) * g.kH * g.kW * inC * 16);
 }
 
 /**

@@ -45,7 +45,8 @@ export interface MemoryEfficientOptions {
   /**
    * The stem trick (Table 3 footnote; 'efficient' only): the stem conv runs as the expansion of the
    * t = 1 bottleneck after it, in the same row tiles, so the stem's output is never materialised
-   * (and is not offered as a tap). Default false.
+   * (and is not offered as a tap). Default false here; memoryExecutionFor turns it on where the
+   * backend has its own one-call version (Backend.stemInvertedResidual: wasm-simd).
    */
   stemTrick?: boolean;
 }
@@ -254,6 +255,20 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     const fold = stemFoldTiling(stem, b, materialize, tileBudget)!;
     const rows = fold.rows;
     const y = alloc(n * OH * OW * OC);
+    if (inner.stemInvertedResidual !== undefined && inner.stemInvertedResidualScratchLength !== undefined) {
+      // The backend's own one-call version (its threads, its kernels): the same bits.
+      const dims = { n, imageC: sc.inC, hidden: C, outC: OC };
+      const elements = inner.stemInvertedResidualScratchLength(dims, sg, g, rows);
+      const own = alloc(elements);
+      tileScratch = Math.max(tileScratch, elements * 4);
+      const c = (name: string): { w: Float32Array; bias: Float32Array | null } => {
+        const cw = weights.convs.get(name)!;
+        return { w: cw.weight, bias: cw.bias };
+      };
+      inner.stemInvertedResidual(y, x, { stem: c(sc.name), depthwise: c(dw.name), project: c(project.name) }, dims, sg, g, rows, own);
+      release(own);
+      return y;
+    }
     const scratch = alloc(fold.scratchElements);
     tileScratch = Math.max(tileScratch, fold.scratchElements * 4);
     const bandCap = fold.scratchElements - rows * OW * C;
@@ -342,7 +357,8 @@ export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: 
   const memory = options.memory ?? 'efficient';
   const heads = net.head === 'ssdlite' ? net.plan.featureMaps.map((m) => m.name) : [];
   const materialize = [...heads, ...(options.materialize ?? [])];
-  const stemTrick = options.stemTrick ?? false;
+  // The stem trick by default where the backend runs it as one call of its own (faster: wasm-simd).
+  const stemTrick = options.stemTrick ?? (inner.stemInvertedResidual !== undefined);
   const mp = memoryPlanOf(net, { execution: memory, batch: options.batch ?? 1, tileBudgetBytes: options.tileBudgetBytes, materialize, stemTrick });
   // A backend's own fused block may need more scratch than the plan's one band + tile (one slot per thread).
   let extra = 0;
@@ -354,6 +370,14 @@ export function memoryExecutionFor(inner: Backend, net: MemoryNetwork, options: 
       if (tiling === null || dw === undefined) continue;
       const own = inner.invertedResidualScratchLength({ inC: b.inShape[2], hidden: dw.outC, expand: b.convs[0]!.role === 'expansion' }, dw.geometry, tiling.rows);
       extra = Math.max(extra, Math.ceil((own - tiling.scratchElements) * 4 / 64) * 64);
+    }
+    const [stem, next] = backbone.blocks;
+    const fold = stemTrick && stem !== undefined && next !== undefined ? stemFoldTiling(stem, next, new Set(materialize), options.tileBudgetBytes ?? DEFAULT_TILE_BUDGET_BYTES) : null;
+    if (fold !== null && inner.stemInvertedResidualScratchLength !== undefined) {
+      const sc = stem!.convs[0]!;
+      const dw = next!.convs[0]!;
+      const own = inner.stemInvertedResidualScratchLength({ n: 1, imageC: sc.inC, hidden: dw.outC, outC: next!.outShape[2] }, sc.geometry, dw.geometry, fold.rows);
+      extra = Math.max(extra, Math.ceil((own - fold.scratchElements) * 4 / 64) * 64);
     }
   }
   return memoryEfficientBackend(inner, { memory, capacityBytes: runnerCapacityBytes(mp) + extra, tileBudgetBytes: options.tileBudgetBytes, materialize, stemTrick });

@@ -89,7 +89,7 @@ export function formatMemoryReport(r: MemoryReport, title: string): string {
     `layer by layer:  peak ${num(r.layerwise.peakLive)} B; Eq. (2) M(G) ${num(r.layerwise.eq2)} B at ${r.layerwise.eq2Op}; first-fit arena ${num(r.layerwise.arena)} B`,
     `memory-efficient: peak ${num(r.efficient.peakLive)} B; Eq. (2) M(G) ${num(r.efficient.eq2)} B at ${r.efficient.eq2Op} (|op| = tile scratch); arena ${num(r.efficient.arena)} B + input = ${num(r.efficient.footprint)} B`,
     `  + stem trick (Table 3 footnote: the stem conv is the first bottleneck's expansion): peak ${num(r.stemTrick.peakLive)} B; M(G) ${num(r.stemTrick.eq2)} B at ${r.stemTrick.eq2Op}`,
-    `    (the runner does it where it applies — a t = 1 bottleneck right after the stem, as in every MobileNetV2 — with memoryExecutionFor(…, { stemTrick: true }); off by default, since the stem's output is then not offered as a tap)`,
+    `    (the runner does it where it applies — a t = 1 bottleneck right after the stem, as in every MobileNetV2 — by default on wasm-simd, whose fused kernel runs the stem as that expansion in one call, elsewhere with memoryExecutionFor(…, { stemTrick: true }); the stem's output is then not offered as a tap, and asking for it as one turns the fold off)`,
   ];
   if (r.table3) {
     lines.push('', 'Table 3 (MobileNetV2 column: max channels / kB materialised per resolution, 16-bit floats, stem trick):', '');
