@@ -124,32 +124,19 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
   let owLo = (pl + sw - 1) / sw;
   if (owLo > owHi) owLo = owHi;
   const step = <usize>sw * ps;
-  if (stage != 0 && dw == 1 && owHi - owLo >= 4 && ih0 >= 0 && ih0 + (kh - 1) * dh < h) {
+  const staged = stage != 0 && dw == 1 && owHi - owLo >= 4 && ih0 >= 0 && ih0 + (kh - 1) * dh < h;
+  const wEndOffset = 32 + (<usize>taps << 5);      // end of a block's taps from its start
+  const groupBytes = <usize>taps << 4;             // one staged group: K taps × 4 pixels
+  const groups = (owHi - owLo + 3) >> 2;
+  if (staged) {
     // im2col of the interior groups, once for all the channel blocks.
-    const wEndOffset = 32 + (<usize>taps << 5);    // end of a block's taps from its start
     const rowTaps = <usize>(kw * ic) << 2;         // bytes of one kernel row's taps (dilation 1)
-    const groupBytes = <usize>taps << 4;           // one staged group: K taps × 4 pixels
-    const groups = (owHi - owLo + 3) >> 2;
     let dst = stage;
     for (let gi = 0; gi < groups; gi++) {
       const gx = min(owLo + (gi << 2), owHi - 4);
       const xcol = xn + <usize>(gx * sw - pl) * ps;
       for (let ky = 0; ky < kh; ky++) dst = interleave4(dst, xcol + <usize>(ih0 + ky * dh) * rowBytes, step, rowTaps);
     }
-    for (let b = 0; b < blocks; b++) {
-      const wb = wp + <usize>b * bs;
-      const nOut = yHalf == 16 ? min(8, oc - (b << 3)) : 8;
-      const bias0 = v128.load(wb);
-      const bias1 = v128.load(wb, 16);
-      const yb = yrow + <usize>b * yBlk;
-      for (let gi = 0; gi < groups; gi++) {
-        const gx = min(owLo + (gi << 2), owHi - 4);
-        tile4x8(yb + <usize>gx * yPix, yPix, yHalf, nOut, stage + <usize>gi * groupBytes, wb + 32, wb + wEndOffset, bias0, bias1, vlo, vhi);
-      }
-      for (let ox = 0; ox < owLo; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
-      for (let ox = owHi; ox < ow; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
-    }
-    return;
   }
   for (let b = 0; b < blocks; b++) {
     const wb = wp + <usize>b * bs;
@@ -157,6 +144,15 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
     const bias0 = v128.load(wb);
     const bias1 = v128.load(wb, 16);
     const yb = yrow + <usize>b * yBlk;
+    if (staged) {
+      for (let gi = 0; gi < groups; gi++) {
+        const gx = min(owLo + (gi << 2), owHi - 4);
+        tile4x8(yb + <usize>gx * yPix, yPix, yHalf, nOut, stage + <usize>gi * groupBytes, wb + 32, wb + wEndOffset, bias0, bias1, vlo, vhi);
+      }
+      for (let ox = 0; ox < owLo; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
+      for (let ox = owHi; ox < ow; ox++) onePixel(yb, yPix, yHalf, xn, wb, ox, ih0, h, w, ic, kh, kw, sw, dh, dw, pl, ps, rowBytes, nOut, bias0, bias1, vlo, vhi);
+      continue;
+    }
     let ox = 0;
     while (ox < ow) {
       if (ox >= owLo && ox < owHi && owHi - owLo >= 4) {

@@ -167,6 +167,30 @@ const BLOCK_BYTES: usize = 160;
   }
 }
 
+/**
+ * Output row oy: its three input rows (first at oy·sh − pt, dilation dh apart) found in a tensor
+ * whose input row ih starts at rows + ih·rowStride — the zero row for those outside the image —
+ * then dwRow3x3 (see there for the rest of the arguments). The layer kernel and both splits of the
+ * fused block (f32-inverted-residual-nhwc.ts) find their rows this one way.
+ */
+// @ts-ignore: decorator
+@inline export function dwOutputRow(
+  yrow: usize, oy: i32, rows: usize, rowStride: usize, h: i32, sh: i32, pt: i32, dh: i32, zero: usize,
+  wp: usize, c: i32, w: i32, ow: i32, sw: i32, dw: i32, pl: i32, owLo: i32, owHi: i32, vlo: v128, vhi: v128,
+  xps: usize, xgs: usize, cs: usize,
+): void {
+  const ih0 = oy * sh - pt;
+  const ih1 = ih0 + dh;
+  const ih2 = ih1 + dh;
+  const ok0 = ih0 >= 0 && ih0 < h;
+  const ok1 = ih1 >= 0 && ih1 < h;
+  const ok2 = ih2 >= 0 && ih2 < h;
+  const row0 = ok0 ? rows + <usize>ih0 * rowStride : zero;
+  const row1 = ok1 ? rows + <usize>ih1 * rowStride : zero;
+  const row2 = ok2 ? rows + <usize>ih2 * rowStride : zero;
+  dwRow3x3(yrow, row0, row1, row2, ok0, ok1, ok2, wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, xps, xgs, cs);
+}
+
 export function f32_dwconv2d_nhwc_k3c4(
   r0: i32, r1: i32, y: usize, x: usize, wp: usize, zero: usize,
   h: i32, w: i32, c: i32, oh: i32, ow: i32,
@@ -181,17 +205,7 @@ export function f32_dwconv2d_nhwc_k3c4(
   for (let r = r0; r < r1; r++) {
     const n = r / oh;
     const oy = r - n * oh;
-    const ih0 = oy * sh - pt;
-    const ih1 = ih0 + dh;
-    const ih2 = ih1 + dh;
-    const xn = x + <usize>n * <usize>h * rowBytes;
-    const ok0 = ih0 >= 0 && ih0 < h;
-    const ok1 = ih1 >= 0 && ih1 < h;
-    const ok2 = ih2 >= 0 && ih2 < h;
-    const row0 = ok0 ? xn + <usize>ih0 * rowBytes : zero;
-    const row1 = ok1 ? xn + <usize>ih1 * rowBytes : zero;
-    const row2 = ok2 ? xn + <usize>ih2 * rowBytes : zero;
-    const yrow = y + <usize>r * <usize>ow * cs;
-    dwRow3x3(yrow, row0, row1, row2, ok0, ok1, ok2, wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, cs, 16, cs);
+    dwOutputRow(y + <usize>r * <usize>ow * cs, oy, x + <usize>n * <usize>h * rowBytes, rowBytes, h, sh, pt, dh, zero,
+      wp, c, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, cs, 16, cs);
   }
 }

@@ -39,7 +39,7 @@
 import { claimSlot, releaseSlot } from './common';
 import { pwCore, pwCoreNhwc } from './f32-pwconv-nhwc-4x8';
 import { convRow } from './f32-conv2d-nhwc-c8';
-import { dwInteriorHi, dwInteriorLo, dwRow3x3 } from './f32-dwconv2d-nhwc-k3c4';
+import { dwInteriorHi, dwInteriorLo, dwOutputRow } from './f32-dwconv2d-nhwc-k3c4';
 
 const P_Y = 0;
 const P_X = 4;
@@ -89,6 +89,10 @@ const P_S_DH = 164;
 const P_S_DW = 168;
 const P_S_PT = 172;
 const P_S_PL = 176;
+// P_SPLIT = 1: split by CHANNELS (channelSplit below): (t0, t1) are 8-channel blocks of the expanded
+// tensor, P_Y the image's shared depthwise output [OH, OW, HID], P_X the image, P_ROWS the most
+// blocks one pass holds in the band, P_PLANE_BYTES one plane of the WHOLE map (H · W · 16).
+const P_SPLIT = 180;
 
 export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): void {
   const y = <usize>load<i32>(params, P_Y);
@@ -151,6 +155,11 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
   const owLo = dwInteriorLo(pl, sw, owHi);
   const hidBlocks = (hid + 7) >> 3;
   const outBlocks = (oc + 7) >> 3;
+  if (load<i32>(params, P_SPLIT) != 0) {
+    channelSplit(t0, t1, y, x, wE, wD, zero, band, stage, plane, rows, h, w, ic, hid, oh, ow, sh, sw, dh, dw, pt, pl, lo, hi, owLo, owHi);
+    releaseSlot(flags, slot);
+    return;
+  }
 
   let haveN = -1;
   let haveLo = 0;
@@ -209,17 +218,11 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
     }
 
     // N: the depthwise rows of the tile.
+    // (row ih of the band is at rowsBase + (ih − baseRow)·rowStride: row0At is where row 0 would be.)
+    const row0At = rowsBase - <usize>baseRow * rowStride;
     for (let oy = oh0; oy <= oh1; oy++) {
-      const ih0 = oy * sh - pt;
-      const ih1 = ih0 + dh;
-      const ih2 = ih1 + dh;
-      const ok0 = ih0 >= 0 && ih0 < h;
-      const ok1 = ih1 >= 0 && ih1 < h;
-      const ok2 = ih2 >= 0 && ih2 < h;
-      const row0 = ok0 ? rowsBase + <usize>(ih0 - baseRow) * rowStride : zero;
-      const row1 = ok1 ? rowsBase + <usize>(ih1 - baseRow) * rowStride : zero;
-      const row2 = ok2 ? rowsBase + <usize>(ih2 - baseRow) * rowStride : zero;
-      dwRow3x3(tile + <usize>(oy - oh0) * rowDw, row0, row1, row2, ok0, ok1, ok2, wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, <usize>hid << 2);
+      dwOutputRow(tile + <usize>(oy - oh0) * rowDw, oy, row0At, rowStride, h, sh, pt, dh, zero,
+        wD, hid, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, <usize>hid << 2);
     }
 
     // A: projection into the output rows, then the shortcut (f32_add's a + b, a = the stored projection).
@@ -238,114 +241,49 @@ export function f32_inverted_residual_nhwc(t0: i32, t1: i32, params: usize): voi
 }
 
 /**
- * The fused block's first two stages split by CHANNELS instead of rows, for maps so small that a
- * row split recomputes much of the expansion at the halo (7×7: 9 expanded rows for 7 with two
- * threads) — the layer kernels' split: work items are 8-channel blocks of the expanded tensor
- * [u0, u1). For each of its blocks a call computes
+ * The fused block's first two stages split by CHANNELS instead of rows (P_SPLIT), for maps so
+ * small that a row split recomputes much of the expansion at the halo (7×7: 9 expanded rows for 7
+ * with two threads): work items are 8-channel blocks [u0, u1) of the expanded tensor. For each, at
+ * most `passBlocks` blocks at a time:
  *
- *   B  the expansion 1×1 + ReLU6 of EVERY input pixel, into the slot's planar band (all H rows,
- *      two planes per 8-channel block; pwCore over its blocks only), at most `passBlocks` blocks at
- *      a time;
- *   N  the depthwise 3×3 + ReLU6 of every output pixel for those channels, into `y`: the block's
- *      depthwise output [OH, OW, HID] of ONE image, shared by all threads (each writes its channels).
+ *   B  the expansion 1×1 + ReLU6 of EVERY input pixel into the slot's planar band (all H rows, two
+ *      planes per 8-channel block; pwCore over these blocks only);
+ *   N  the depthwise 3×3 + ReLU6 of every output pixel for these channels into `y`, the image's
+ *      depthwise output [OH, OW, HID] shared by all threads (each writes its channels).
  *
- * The projection then runs split by output channels (f32_fc_4x8 over the OH·OW pixels of y, each
- * thread half of the weights), so no thread recomputes anything and each reads half of the block's
- * weights. Same instruction sequence per element as the row-tiled kernel above (pwCore, dwRow3x3):
- * bit-identical to it and to the layer-by-layer path for any split.
+ * The backend then runs the projection split by output channels (f32_fc_4x8 over the OH·OW pixels
+ * of y) and the shortcut, so no thread recomputes anything and each reads its share of the
+ * weights. Same inlined code per element as the row tiles (pwCore, dwOutputRow): bit-identical to
+ * them and to the layer-by-layer path for any split.
  */
-const C_Y = 0;
-const C_X = 4;
-const C_WE = 8;
-const C_WD = 12;
-const C_ZERO = 16;
-const C_SCRATCH = 20;
-const C_SLOT_BYTES = 24;
-const C_FLAGS = 28;
-const C_SLOTS = 32;
-const C_H = 36;
-const C_W = 40;
-const C_IC = 44;
-const C_HID = 48;
-const C_OH = 52;
-const C_OW = 56;
-const C_SH = 60;
-const C_SW = 64;
-const C_DH = 68;
-const C_DW = 72;
-const C_PT = 76;
-const C_PL = 80;
-const C_LO = 84; // f32
-const C_HI = 88; // f32
-const C_PASS_BLOCKS = 92; // most 8-channel blocks one pass holds in the band
-const C_STAGE_OFFSET = 96; // bytes from the slot's start to its 1×1 staging buffer
-
-export function f32_expand_depthwise_nhwc(u0: i32, u1: i32, params: usize): void {
-  const y = <usize>load<i32>(params, C_Y);
-  const x = <usize>load<i32>(params, C_X);
-  const wE = <usize>load<i32>(params, C_WE);
-  const wD = <usize>load<i32>(params, C_WD);
-  const zero = <usize>load<i32>(params, C_ZERO);
-  const h = load<i32>(params, C_H);
-  const w = load<i32>(params, C_W);
-  const ic = load<i32>(params, C_IC);
-  const hid = load<i32>(params, C_HID);
-  const oh = load<i32>(params, C_OH);
-  const ow = load<i32>(params, C_OW);
-  const sh = load<i32>(params, C_SH);
-  const sw = load<i32>(params, C_SW);
-  const dh = load<i32>(params, C_DH);
-  const dw = load<i32>(params, C_DW);
-  const pt = load<i32>(params, C_PT);
-  const pl = load<i32>(params, C_PL);
-  const lo = load<f32>(params, C_LO);
-  const hi = load<f32>(params, C_HI);
-  const passBlocks = load<i32>(params, C_PASS_BLOCKS);
-
-  const flags = <usize>load<i32>(params, C_FLAGS);
-  const slot = claimSlot(flags, load<i32>(params, C_SLOTS));
-  const band = <usize>load<i32>(params, C_SCRATCH) + <usize>slot * <usize>load<i32>(params, C_SLOT_BYTES);
-  const stage = band + <usize>load<i32>(params, C_STAGE_OFFSET);
-
+function channelSplit(
+  u0: i32, u1: i32, y: usize, x: usize, wE: usize, wD: usize, zero: usize, band: usize, stage: usize, plane: usize,
+  passBlocks: i32, h: i32, w: i32, ic: i32, hid: i32, oh: i32, ow: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
+  lo: f32, hi: f32, owLo: i32, owHi: i32,
+): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
-  const rowIn = <usize>w * (<usize>ic << 2);
-  const rowPlane = <usize>w << 4;
-  const plane = <usize>h * rowPlane;             // one channel-group plane of the whole map
   const ys = <usize>hid << 2;                      // bytes per depthwise output pixel
-  const owHi = dwInteriorHi(w, ow, sw, dw, pl);
-  const owLo = dwInteriorLo(pl, sw, owHi);
-
   for (let p0 = u0; p0 < u1; p0 += passBlocks) {
     const p1 = min(u1, p0 + passBlocks);
     const c0 = p0 << 3;                            // first channel of the pass
     const channels = min(p1 << 3, hid) - c0;
     // B: the pass's planes; block b's first plane at band + (b − p0)·2·plane (pwCore's yBlk).
-    let rowsBase = x + (<usize>c0 << 2);
-    let rowStride = rowIn;
+    let rows = x + (<usize>c0 << 2);
+    let rowStride = <usize>w * (<usize>ic << 2);
     let pixelStride = <usize>ic << 2; // NHWC x (no expansion: IC = HID)
     let groupStride: usize = 16;
     if (wE != 0) {
       pwCore(0, h * w, p0, p1, band - <usize>p0 * (plane << 1), 16, plane << 1, plane, x, wE, ic, hid, lo, hi, stage);
-      rowsBase = band;
-      rowStride = rowPlane;
+      rows = band;
+      rowStride = <usize>w << 4;
       pixelStride = 16;
       groupStride = plane;
     }
     // N: every output row, the pass's channel vectors.
     for (let oy = 0; oy < oh; oy++) {
-      const ih0 = oy * sh - pt;
-      const ih1 = ih0 + dh;
-      const ih2 = ih1 + dh;
-      const ok0 = ih0 >= 0 && ih0 < h;
-      const ok1 = ih1 >= 0 && ih1 < h;
-      const ok2 = ih2 >= 0 && ih2 < h;
-      const row0 = ok0 ? rowsBase + <usize>ih0 * rowStride : zero;
-      const row1 = ok1 ? rowsBase + <usize>ih1 * rowStride : zero;
-      const row2 = ok2 ? rowsBase + <usize>ih2 * rowStride : zero;
-      dwRow3x3(y + <usize>oy * <usize>ow * ys + (<usize>c0 << 2), row0, row1, row2, ok0, ok1, ok2, wD + <usize>(c0 >> 2) * 160, channels,
-        w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, ys);
+      dwOutputRow(y + <usize>oy * <usize>ow * ys + (<usize>c0 << 2), oy, rows, rowStride, h, sh, pt, dh, zero,
+        wD + <usize>(c0 >> 2) * 160, channels, w, ow, sw, dw, pl, owLo, owHi, vlo, vhi, pixelStride, groupStride, ys);
     }
   }
-  releaseSlot(flags, slot);
 }

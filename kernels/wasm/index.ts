@@ -12,6 +12,6 @@ export { f32x4_peak } from './f32-peak';
 export { q8_gemm_4x8 } from './q8-gemm-4x8';
 export { q8_dwconv_c8 } from './q8-dwconv-c8';
 export { q8_add } from './q8-add';
-export { f32_inverted_residual_nhwc, f32_expand_depthwise_nhwc } from './f32-inverted-residual-nhwc';
+export { f32_inverted_residual_nhwc } from './f32-inverted-residual-nhwc';
 export { q8_add_xnnpack } from './q8-add';
 export { q8_resize_bilinear_u8, q8_resize_columns } from './q8-resize-bilinear';

@@ -66,10 +66,8 @@ export interface KernelExports {
   f32_gavgpool_nhwc(g0: number, g1: number, y: number, x: number, n: number, hw: number, c: number): void;
   f64_resize_rows(r0: number, r1: number, h: number, rowSrc: number, x0s: number, x1s: number, fxs: number, gxs: number, outW: number, c: number): void;
   f64_resize_blend(q0: number, q1: number, y: number, tops: number, bottoms: number, fys: number, gys: number, rowLen: number): void;
-  /** Tiles [t0, t1) of a fused inverted residual block; `params` points at its parameter block (kernels/wasm/f32-inverted-residual-nhwc.ts). */
+  /** Tiles [t0, t1) of a fused inverted residual block — or its expanded channel blocks (P_SPLIT); `params` points at its parameter block (kernels/wasm/f32-inverted-residual-nhwc.ts). */
   f32_inverted_residual_nhwc(t0: number, t1: number, params: number): void;
-  /** Expanded 8-channel blocks [u0, u1) of a fused block's expansion + depthwise, split by channels (same file). */
-  f32_expand_depthwise_nhwc(u0: number, u1: number, params: number): void;
 }
 
 /** Export names in job-op order: a worker job names its kernel by index into this list. */
@@ -83,7 +81,6 @@ export const KERNEL_NAMES = [
   'f64_resize_rows',
   'f64_resize_blend',
   'f32_inverted_residual_nhwc',
-  'f32_expand_depthwise_nhwc',
 ] as const satisfies ReadonlyArray<keyof KernelExports>;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 

@@ -402,7 +402,7 @@ export class WasmSimdBackend implements Backend {
   invertedResidual(out: Float32Array, x: Float32Array, weights: InvertedResidualWeights, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number, scratch: Float32Array): void {
     this.kernels();
     checkInvertedResidualArgs(out, x, weights, dims, g, rows);
-    const { n, inC, hidden, outC, residual } = dims;
+    const { inC, hidden, outC } = dims;
     const expand = weights.expand;
     const scratchDims = { inC, hidden, expand: expand !== null };
     checkLength(scratch, this.invertedResidualScratchLength(scratchDims, g, rows), 'inverted-residual: scratch');
@@ -435,6 +435,33 @@ export class WasmSimdBackend implements Backend {
     this.a.output(out, yp);
   }
 
+  /** Writes the fused kernel's parameter block (P_* in kernels/wasm/f32-inverted-residual-nhwc.ts) into per-call scratch. */
+  private fusedParams(f: {
+    y: number; x: number; wE: number; wD: number; wP: number; zero: number; slots: number; slotBytes: number; bandBytes: number; flags: number;
+    dims: InvertedResidualDims; g: Conv2dGeometry; rows: number; residual: boolean; tilesPerImage: number; share: number; tilesPerPart: number;
+    stageOffset: number; planeBytes: number; stem: { g: Conv2dGeometry; imageC: number } | null; split: boolean;
+  }): number {
+    const { g, dims } = f;
+    const params = this.alloc(48);
+    const heap = this.heap();
+    const I = new Int32Array(heap.buffer, params, 48);
+    const F = new Float32Array(heap.buffer, params, 48);
+    I.set([
+      f.y, f.x, f.wE, f.wD, f.wP, f.zero, f.slots, f.slotBytes, f.bandBytes, f.flags, this.threads,
+      g.inH, g.inW, dims.inC, dims.hidden, dims.outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
+      f.rows, f.residual ? 1 : 0, f.tilesPerImage,
+    ]);
+    F[27] = RELU6.min;
+    F[28] = RELU6.max;
+    I.set([f.share, f.tilesPerPart, f.stageOffset, f.planeBytes], 29);
+    const sg = f.stem?.g;
+    I.set(sg === undefined ? new Array<number>(12).fill(0) : [
+      1, sg.inH, sg.inW, f.stem!.imageC, sg.kH, sg.kW, sg.strideH, sg.strideW, sg.dilationH, sg.dilationW, sg.pad.top, sg.pad.left,
+    ], 33);
+    I[45] = f.split ? 1 : 0;
+    return params;
+  }
+
   /**
    * The row-tiled fused kernel (f32_inverted_residual_nhwc) on placed weights and copied-in tensors:
    * its tiling, parameter block and dispatch. `stem`: x is the image and the expansion the stem conv
@@ -445,29 +472,15 @@ export class WasmSimdBackend implements Backend {
     scratchDims: InvertedResidualScratchDims, dims: InvertedResidualDims, g: Conv2dGeometry, rows: number,
     stem: { g: Conv2dGeometry; imageC: number } | null,
   ): void {
-    const { n, inC, hidden, outC, residual } = dims;
+    const { n, residual } = dims;
     const convStage = stem === null ? 0 : convStageBytes(stem.g, stem.imageC);
     const tiling = this.fusedTiling(scratchDims, g, rows, p.solo ? 1 : this.threads, p.scratchBytes, convStage);
     const { bandBytes, planeBytes, stageOffset, slotBytes } = fusedSlot(scratchDims, g, tiling.tileRows, convStage);
-    const params = this.alloc(48);
-    const heap = this.heap();
-    const I = new Int32Array(heap.buffer, params, 48);
-    const F = new Float32Array(heap.buffer, params, 48);
-    I.set([
-      p.yp, p.xp, p.wE, p.wD, p.wP, p.zp, p.sp, slotBytes, bandBytes, p.flags, this.threads,
-      g.inH, g.inW, inC, hidden, outC, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left,
-      tiling.tileRows, residual ? 1 : 0, tiling.tilesPerImage,
-    ]);
-    F[27] = RELU6.min;
-    F[28] = RELU6.max;
-    I[29] = tiling.share;
-    I[30] = tiling.tilesPerPart;
-    I[31] = stageOffset;
-    I[32] = planeBytes;
-    const sg = stem?.g;
-    I.set(sg === undefined ? new Array<number>(12).fill(0) : [
-      1, sg.inH, sg.inW, stem!.imageC, sg.kH, sg.kW, sg.strideH, sg.strideW, sg.dilationH, sg.dilationW, sg.pad.top, sg.pad.left,
-    ], 33);
+    const params = this.fusedParams({
+      y: p.yp, x: p.xp, wE: p.wE, wD: p.wD, wP: p.wP, zero: p.zp, slots: p.sp, slotBytes, bandBytes, flags: p.flags,
+      dims, g, rows: tiling.tileRows, residual, tilesPerImage: tiling.tilesPerImage, share: tiling.share,
+      tilesPerPart: tiling.tilesPerPart, stageOffset, planeBytes, stem, split: false,
+    });
     // Chunks of whole parts: a thread runs its part's tiles in order, reusing each band's overlap.
     const tiles = n * tiling.tilesPerImage;
     if (p.solo) this.kernels().f32_inverted_residual_nhwc(0, tiles, params);
@@ -527,7 +540,7 @@ export class WasmSimdBackend implements Backend {
   }
 
   /**
-   * A small map's fused block on the workers, split by CHANNELS (f32_expand_depthwise_nhwc, then
+   * A small map's fused block on the workers, split by CHANNELS (f32_inverted_residual_nhwc with P_SPLIT, then
    * the projection by output channels, then the shortcut), one image at a time: the row split
    * recomputes the halo's expansion (7×7 maps: 9 expanded rows for 7) and makes every thread
    * stream all of the block's weights; split by channels no thread recomputes anything and each
@@ -541,23 +554,18 @@ export class WasmSimdBackend implements Backend {
     const { n, inC, hidden, outC, residual } = dims;
     const { xp, yp } = p;
     const L = channelSplitLayout({ inC, hidden, expand: p.wE !== 0 }, g, this.threads);
-    const heap = this.heap();
-    const params = this.alloc(32);
-    const I = new Int32Array(heap.buffer, params, 32);
-    const F = new Float32Array(heap.buffer, params, 32);
     const dwOut = p.sp;
     const slots = p.sp + L.dwBytes;
     const k = this.kernels();
     const inImage = g.inH * g.inW * inC * 4;
     const outImage = g.outH * g.outW * outC * 4;
     for (let i = 0; i < n; i++) {
-      I.set([dwOut, xp + i * inImage, p.wE, p.wD, p.zp, slots, L.slotBytes, p.flags, this.threads,
-        g.inH, g.inW, inC, hidden, g.outH, g.outW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.pad.top, g.pad.left]);
-      F[21] = RELU6.min;
-      F[22] = RELU6.max;
-      I[23] = L.passBlocks;
-      I[24] = L.stageOffset;
-      this.parallel('f32_expand_depthwise_nhwc', Math.ceil(hidden / 8), L.passBlocks, [params], 'invertedResidual');
+      const params = this.fusedParams({
+        y: dwOut, x: xp + i * inImage, wE: p.wE, wD: p.wD, wP: 0, zero: p.zp, slots, slotBytes: L.slotBytes, bandBytes: 0, flags: p.flags,
+        dims, g, rows: L.passBlocks, residual: false, tilesPerImage: 0, share: 0, tilesPerPart: 0,
+        stageOffset: L.stageOffset, planeBytes: g.inH * g.inW * 16, stem: null, split: true,
+      });
+      this.parallel('f32_inverted_residual_nhwc', Math.ceil(hidden / 8), L.passBlocks, [params], 'invertedResidual');
       const y = yp + i * outImage;
       const outBlocks = Math.ceil(outC / 8);
       this.parallel('f32_fc_4x8', outBlocks, Math.ceil(outBlocks / this.threads), [
