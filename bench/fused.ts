@@ -66,7 +66,8 @@ async function peakGflops(): Promise<number> {
  * parts and tiles WasmSimdBackend.invertedResidual cuts for 2 threads (fusedTilingFor), the chunks
  * the pool hands out (WorkerPool.run: max(1, ⌊units / 12⌋)·align, align = one part), each chunk
  * expanding its first band whole (the halo rows recomputed), and the two threads claiming chunks
- * in order as each becomes free. Work in FLOPs (expansion per band row,
+ * in order as each becomes free; blocks it splits by channels (7×7 maps), the two phases' shares of
+ * channel blocks. Work in FLOPs (expansion per band row,
  * depthwise + projection per output row); bound = the busier thread's work ÷ the block's 1-thread
  * work, the best 2T ÷ 1T the block can reach with no synchronisation cost at all.
  */
@@ -87,6 +88,20 @@ function twoThreadSplit(be: WasmSimdBackend, blocks: readonly BlockPlan[]): stri
     const oRow = 2 * g.outW * hid * (9 + OC);
     const work1 = g.inH * eRow + g.outH * oRow;
     const t1 = be.fusedTilingFor({ inC: IC, hidden: hid, expand }, g, tiling.rows, 1);
+    if (be.fusedSplitFor(g, 2) === 'channels') {
+      // Split by channels (WasmSimdBackend.invertedResidualByChannels): expansion + depthwise in
+      // chunks of ⌈blocks / 4⌉ 8-channel blocks, then the projection by output blocks, half each.
+      const hidBlocks = Math.ceil(hid / 8);
+      const outBlocks = Math.ceil(OC / 8);
+      const pass = Math.ceil(hidBlocks / 4);
+      const share1 = Math.min(hidBlocks, Math.ceil(Math.ceil(hidBlocks / pass) / 2) * pass) / hidBlocks;
+      const share2 = Math.ceil(outBlocks / 2) / outBlocks;
+      const busier = share1 * (g.inH * eRow + g.outH * 2 * g.outW * hid * 9) + share2 * g.outH * 2 * g.outW * hid * OC;
+      sum1 += work1;
+      sum2 += busier;
+      rows.push(`| ${b.name} | ${g.inH}×${W}×${IC} → ${g.outH}×${g.outW}×${OC} | ${t1.tileRows} | by channels: ${Math.round(share1 * hidBlocks * 8)} of ${hidBlocks * 8} expanded, ${Math.ceil(outBlocks / 2) * 8} of ${outBlocks * 8} out | ${expand ? `${g.inH} / ${g.inH} (+0 %)` : '–'} | ${(busier / work1).toFixed(3)} |`);
+      continue;
+    }
     const t2 = be.fusedTilingFor({ inC: IC, hidden: hid, expand }, g, tiling.rows, 2);
     // The pool's chunk with 2 participants: max(1, ⌊units / 12⌋) · align, align = tilesPerPart.
     const units = Math.ceil(t2.tilesPerImage / t2.tilesPerPart);

@@ -614,6 +614,11 @@ export class WasmSimdBackend implements Backend {
     return this.fusedTiling(dims, g, rows, threads, Infinity);
   }
 
+  /** How invertedResidual splits a block with depthwise geometry `g` between `threads` threads: by output rows, or by channels (small maps). For reports. */
+  fusedSplitFor(g: Conv2dGeometry, threads: number): 'rows' | 'channels' {
+    return threads > 1 && channelSplits(g) ? 'channels' : 'rows';
+  }
+
   /** This backend's layer kernels as the scalar tiling's per-tile ops. */
   private layerOps(): InvertedResidualOps {
     return {
