@@ -413,13 +413,7 @@ export class WasmSimdBackend implements Backend {
     }
     this.a.beginCall();
     const wE = expand === null ? 0 : this.weights(expand.w, expand.bias, `pw8:${hidden}x${inC}`, () => packPointwise8(expand.w, expand.bias, hidden, inC));
-    const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
-    const wP = this.weights(weights.project.w, weights.project.bias, `pw8:${outC}x${hidden}`, () => packPointwise8(weights.project.w, weights.project.bias, outC, hidden));
-    const zp = this.zeros(g.inW * Math.max(hidden, 4) + 4);
-    const xp = this.a.input(x);
-    const yp = this.a.target(out);
-    const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
-    const flags = this.allocZeros(this.threads);
+    const { wD, wP, zp, xp, yp, sp, flags } = this.blockOperands(weights, hidden, outC, g, x, out, scratch);
     // With workers, each image's rows are cut into one contiguous PART per thread (only the part's
     // first halo is expanded twice), each part into tiles; when the pool will run this layer on the
     // main thread alone (other processes hold the cores), one part and the one slot may take the
@@ -433,6 +427,25 @@ export class WasmSimdBackend implements Backend {
     }
     this.launchRowTiles({ xp, yp, wE, wD, wP, zp, sp, flags, solo, scratchBytes: scratch.length * 4 - ALIGN }, scratchDims, dims, g, rows, null);
     this.a.output(out, yp);
+  }
+
+  /**
+   * The fused kernel's operands after its expansion (or stem) weights: the depthwise and projection
+   * weights and the zero row placed first, then the call's own memory — input, output, the scratch
+   * slots and their flags — since placing may take the memory per-call scratch starts at.
+   */
+  private blockOperands(
+    weights: { depthwise: { w: Float32Array; bias: Float32Array | null }; project: { w: Float32Array; bias: Float32Array | null } },
+    hidden: number, outC: number, g: Conv2dGeometry, x: Float32Array, out: Float32Array, scratch: Float32Array,
+  ): { wD: number; wP: number; zp: number; xp: number; yp: number; sp: number; flags: number } {
+    const { depthwise: d, project: p } = weights;
+    const wD = this.weights(d.w, d.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(d.w, d.bias, hidden));
+    const wP = this.weights(p.w, p.bias, `pw8:${outC}x${hidden}`, () => packPointwise8(p.w, p.bias, outC, hidden));
+    const zp = this.zeros(g.inW * Math.max(hidden, 4) + 4);
+    const xp = this.a.input(x);
+    const yp = this.a.target(out);
+    const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
+    return { wD, wP, zp, xp, yp, sp, flags: this.allocZeros(this.threads) };
   }
 
   /** Writes the fused kernel's parameter block (P_* in kernels/wasm/f32-inverted-residual-nhwc.ts) into per-call scratch. */
@@ -519,13 +532,7 @@ export class WasmSimdBackend implements Backend {
     this.a.beginCall();
     const s = weights.stem;
     const wS = this.weights(s.w, s.bias, `conv8:${hidden}x${sg.kH}x${sg.kW}x${imageC}`, () => packConv8(s.w, s.bias, hidden, sg.kH, sg.kW, imageC));
-    const wD = this.weights(weights.depthwise.w, weights.depthwise.bias, `dw3x3c4:${hidden}`, () => packDepthwise3x3c4(weights.depthwise.w, weights.depthwise.bias, hidden));
-    const wP = this.weights(weights.project.w, weights.project.bias, `pw8:${outC}x${hidden}`, () => packPointwise8(weights.project.w, weights.project.bias, outC, hidden));
-    const zp = this.zeros(g.inW * Math.max(hidden, 4) + 4);
-    const xp = this.a.input(image);
-    const yp = this.a.target(out);
-    const sp = Math.ceil((this.a.viewOffset(scratch) ?? this.alloc(scratch.length)) / ALIGN) * ALIGN;
-    const flags = this.allocZeros(this.threads);
+    const { wD, wP, zp, xp, yp, sp, flags } = this.blockOperands(weights, hidden, outC, g, image, out, scratch);
     const solo = this.pool === null || this.pool.claimSolo();
     this.launchRowTiles({ xp, yp, wE: wS, wD, wP, zp, sp, flags, solo, scratchBytes: scratch.length * 4 - ALIGN }, scratchDims, blockDims, g, rows, { g: sg, imageC });
     this.a.output(out, yp);

@@ -255,17 +255,20 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     const fold = stemFoldTiling(stem, b, materialize, tileBudget)!;
     const rows = fold.rows;
     const y = alloc(n * OH * OW * OC);
+    const cw = (name: string): { w: Float32Array; bias: Float32Array | null } => {
+      const c = weights.convs.get(name)!;
+      return { w: c.weight, bias: c.bias };
+    };
+    const ws = cw(sc.name);
+    const wd = cw(dw.name);
+    const wp = cw(project.name);
     if (inner.stemInvertedResidual !== undefined && inner.stemInvertedResidualScratchLength !== undefined) {
       // The backend's own one-call version (its threads, its kernels): the same bits.
       const dims = { n, imageC: sc.inC, hidden: C, outC: OC };
       const elements = inner.stemInvertedResidualScratchLength(dims, sg, g, rows);
       const own = alloc(elements);
       tileScratch = Math.max(tileScratch, elements * 4);
-      const c = (name: string): { w: Float32Array; bias: Float32Array | null } => {
-        const cw = weights.convs.get(name)!;
-        return { w: cw.weight, bias: cw.bias };
-      };
-      inner.stemInvertedResidual(y, x, { stem: c(sc.name), depthwise: c(dw.name), project: c(project.name) }, dims, sg, g, rows, own);
+      inner.stemInvertedResidual(y, x, { stem: ws, depthwise: wd, project: wp }, dims, sg, g, rows, own);
       release(own);
       return y;
     }
@@ -274,13 +277,6 @@ export function memoryEfficientBackend(inner: Backend, options: MemoryEfficientO
     const bandCap = fold.scratchElements - rows * OW * C;
     const band = scratch.subarray(0, bandCap);
     const tile = scratch.subarray(bandCap);
-    const cw = (name: string): { w: Float32Array; bias: Float32Array | null } => {
-      const c = weights.convs.get(name)!;
-      return { w: c.weight, bias: c.bias };
-    };
-    const ws = cw(sc.name);
-    const wd = cw(dw.name);
-    const wp = cw(project.name);
     const inPixels = sg.inH * sg.inW * sc.inC;
     /** Explicit top/bottom padding for `outRows` rows starting at output row o0 of geometry gg, reading input rows from `lo`. */
     const sliceGeometry = (gg: typeof g, o0: number, outRows: number, lo: number, inRows: number) => {
