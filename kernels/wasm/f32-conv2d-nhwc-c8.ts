@@ -92,19 +92,11 @@ export function f32_conv2d_nhwc_c8(r0: i32, r1: i32, params: usize): void {
 }
 
 /**
- * Bytes of im2col staging convRow needs for a row of `ow` outputs with kh·kw·ic taps (a slot of at
- * least this, or 0: unstaged). Mirrored by src/backend/wasm-simd.ts (convStageBytes).
- */
-// @ts-ignore: decorator
-@inline export function convStageBytes(ow: i32, kh: i32, kw: i32, ic: i32): usize {
-  return <usize>((ow + 3) >> 2) * (<usize>(kh * kw * ic) << 4);
-}
-
-/**
  * One output row of the conv (all output channels): image `xn`, first kernel row at input row
  * `ih0`. Output pixel ox, channel 8b + i goes to yrow + ox·yPix + b·yBlk + i·4 (+ yHalf for i ≥ 4):
  * NHWC is (OC·4, 32, 16); the fused block's planar band is (16, 2·plane, plane), where every lane
- * is stored (storeTile8). `stage`: a slot of convStageBytes for the staged path, or 0.
+ * is stored (storeTile8). `stage`: a slot of ⌈OW / 4⌉ · KH·KW·IC · 16 bytes for the staged path
+ * (src/backend/wasm-simd.ts: convStageBytes), or 0.
  */
 // @ts-ignore: decorator
 @inline export function convRow(

@@ -709,7 +709,7 @@ function fusedSlot(dims: InvertedResidualScratchDims, g: Conv2dGeometry, rows: n
   return { bandBytes, planeBytes, stageOffset, slotBytes: stageOffset + stageBytes };
 }
 
-/** Bytes of a conv row's im2col staging (convStageBytes in kernels/wasm/f32-conv2d-nhwc-c8.ts), arena-aligned. */
+/** Bytes of a conv row's im2col staging (convRow's `stage` in kernels/wasm/f32-conv2d-nhwc-c8.ts: ⌈OW / 4⌉ groups × K taps × 4 pixels), arena-aligned. */
 function convStageBytes(g: Conv2dGeometry, inC: number): number {
   return arenaSpan(Math.ceil(g.outW / 4) * g.kH * g.kW * inC * 16);
 }
